@@ -1,0 +1,84 @@
+"""Writing audit records inside the caller's transaction, reading them, verifying the chain."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from shailoo.audit.chain import GENESIS_HASH, ChainEntry, ChainFault, change_digest, record_hash
+from shailoo.audit.chain import verify_chain as _verify_chain
+from shailoo.audit.models import AuditHead, AuditRecord
+from shailoo.kit.clock import utcnow
+
+
+def record(
+    session: Session, actor: str, action: str, object_type: str, object_id: str | int,
+    change: dict[str, Any],
+) -> AuditRecord:
+    """Append one record to the chain in the caller's (uncommitted) transaction."""
+    head = session.execute(
+        select(AuditHead).where(AuditHead.id == 1).with_for_update()
+    ).scalar_one_or_none()
+    if head is None:
+        head = AuditHead(id=1, seq=0, record_hash=GENESIS_HASH)
+        session.add(head)
+    at = utcnow()
+    seq = head.seq + 1
+    cdigest = change_digest(change)
+    rhash = record_hash(head.record_hash, seq, at, actor, action, object_type, str(object_id),
+                        cdigest)
+    entry = AuditRecord(seq=seq, at=at, actor=actor, action=action, object_type=object_type,
+                        object_id=str(object_id), change=change, change_digest=cdigest,
+                        prev_hash=head.record_hash, record_hash=rhash)
+    session.add(entry)
+    head.seq = seq
+    head.record_hash = rhash
+    session.flush()
+    return entry
+
+
+@dataclass(frozen=True)
+class VerifyResult:
+    """Outcome of walking the chain."""
+
+    checked: int
+    head_seq: int
+    head_hash: str
+    fault: ChainFault | None
+
+    @property
+    def intact(self) -> bool:
+        """True when no record was altered, deleted or inserted."""
+        return self.fault is None
+
+
+def _entries(session: Session) -> Iterator[ChainEntry]:
+    rows = session.execute(select(AuditRecord).order_by(AuditRecord.seq).execution_options(
+        yield_per=2000)).scalars()
+    for r in rows:
+        yield ChainEntry(r.seq, r.at, r.actor, r.action, r.object_type, r.object_id, r.change,
+                         r.change_digest, r.prev_hash, r.record_hash)
+
+
+def verify(session: Session) -> VerifyResult:
+    """Check the whole chain against the stored head; name the first bad record."""
+    head = session.get(AuditHead, 1)
+    head_seq, head_hash = (head.seq, head.record_hash) if head else (0, GENESIS_HASH)
+    checked, fault = _verify_chain(_entries(session), head_seq, head_hash)
+    return VerifyResult(checked, head_seq, head_hash, fault)
+
+
+def list_records(session: Session, limit: int = 50, offset: int = 0) -> list[AuditRecord]:
+    """Most recent records first."""
+    return list(session.execute(
+        select(AuditRecord).order_by(AuditRecord.seq.desc()).limit(limit).offset(offset)
+    ).scalars())
+
+
+def count_records(session: Session) -> int:
+    """Number of records in the log."""
+    return int(session.execute(select(func.count()).select_from(AuditRecord)).scalar_one())

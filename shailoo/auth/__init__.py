@@ -1,0 +1,1 @@
+"""Users, roles, territorial scopes, API tokens and the one authorisation check."""

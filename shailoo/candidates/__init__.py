@@ -1,0 +1,1 @@
+"""Parties, nominations, candidate lists, quota checks, ballot lottery, ballots."""

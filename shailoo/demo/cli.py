@@ -1,0 +1,30 @@
+"""`shailoo demo ...`: generate the synthetic country."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import typer
+
+from shailoo.demo import generator
+from shailoo.runtime import cli_session, err_console, handle_errors
+
+app = typer.Typer(help="The synthetic demo country.", no_args_is_help=True)
+
+
+@app.command("generate")
+@handle_errors
+def generate(
+    voters: int = typer.Option(100_000, min=1000, help="electorate the stations are sized for"),
+    seed: int = typer.Option(1, help="the same seed (and --today) gives the same country"),
+    today: str = typer.Option("", help="YYYY-MM-DD the calendar counts from (default: today)"),
+) -> None:
+    """Build a deterministic country shaped like Kyrgyzstan in an empty database."""
+    day = date.fromisoformat(today) if today else date.today()
+    with cli_session() as session:
+        with err_console.status("generating the demo country..."):
+            ctx = generator.generate(session, voters, seed, day,
+                                     log=lambda m: err_console.print(m, highlight=False))
+    username, password = ctx.produced["admin"]
+    typer.echo(f"Demo country ready. Sign in at /login as {username!r} with password "
+               f"{password!r}.")

@@ -1,0 +1,1 @@
+"""Elections, their contests, status history and electoral-system configuration."""

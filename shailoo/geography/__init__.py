@@ -1,0 +1,1 @@
+"""Regions, territorial and district commissions, polling stations (in the country and abroad)."""
