@@ -1,0 +1,117 @@
+"""Shared fixtures: a migrated database per test session (SQLite or PostgreSQL), one
+rolled-back transaction per test, and fresh empty databases for CLI and browser tests.
+
+Select the backend with SHAILOO_TEST_DATABASE_URL (default: a temporary SQLite file); for
+PostgreSQL give any database on the server, e.g. postgresql+psycopg://postgres@127.0.0.1/test:
+the suite creates and drops its own databases beside it.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Session
+
+from shailoo.db import make_engine, upgrade
+
+BASE_URL = os.environ.get("SHAILOO_TEST_DATABASE_URL", "")
+
+
+def is_postgres() -> bool:
+    """True when the suite runs against PostgreSQL."""
+    return BASE_URL.startswith("postgresql")
+
+
+class DatabaseFactory:
+    """Creates empty databases on the selected backend and drops them afterwards."""
+
+    def __init__(self, tmp_dir: Path) -> None:
+        self.tmp_dir = tmp_dir
+        self.created: list[str] = []
+
+    def create(self, migrate: bool = True) -> str:
+        """URL of a new empty database (migrated to head unless ``migrate`` is False)."""
+        if is_postgres():
+            name = f"shailoo_t_{uuid.uuid4().hex[:12]}"
+            admin = make_engine(BASE_URL, isolation_level="AUTOCOMMIT")
+            with admin.connect() as conn:
+                conn.execute(text(f'CREATE DATABASE "{name}"'))
+            admin.dispose()
+            url = make_url(BASE_URL).set(database=name).render_as_string(hide_password=False)
+            self.created.append(name)
+        else:
+            url = f"sqlite:///{self.tmp_dir / f'{uuid.uuid4().hex[:12]}.db'}"
+        if migrate:
+            upgrade(url)
+        return url
+
+    def drop_all(self) -> None:
+        """Drop every PostgreSQL database this factory created."""
+        if not self.created:
+            return
+        admin = make_engine(BASE_URL, isolation_level="AUTOCOMMIT")
+        with admin.connect() as conn:
+            for name in self.created:
+                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def databases(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DatabaseFactory]:
+    factory = DatabaseFactory(tmp_path_factory.mktemp("db"))
+    yield factory
+    factory.drop_all()
+
+
+@pytest.fixture(scope="session")
+def database_url(databases: DatabaseFactory) -> str:
+    """The migrated database shared by the whole session (tests roll back their changes)."""
+    return databases.create()
+
+
+@pytest.fixture(scope="session")
+def engine(database_url: str) -> Iterator[Engine]:
+    engine = make_engine(database_url)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def session(engine: Engine) -> Iterator[Session]:
+    """A session whose commits are savepoints inside one transaction rolled back at the end."""
+    connection = engine.connect()
+    transaction = connection.begin()
+    session = Session(bind=connection, join_transaction_mode="create_savepoint",
+                      expire_on_commit=False)
+    try:
+        yield session
+    finally:
+        session.close()
+        transaction.rollback()
+        connection.close()
+
+
+@pytest.fixture
+def fresh_database_url(databases: DatabaseFactory, monkeypatch: pytest.MonkeyPatch) -> str:
+    """A new migrated database, also set as SHAILOO_DATABASE_URL (for CLI tests)."""
+    url = databases.create()
+    monkeypatch.setenv("SHAILOO_DATABASE_URL", url)
+    from shailoo.config import get_settings
+
+    get_settings.cache_clear()
+    return url
+
+
+@pytest.fixture(autouse=True)
+def _clear_settings_cache() -> Iterator[None]:
+    from shailoo.config import get_settings
+
+    get_settings.cache_clear()
+    yield
+    get_settings.cache_clear()
