@@ -14,7 +14,7 @@ class ShailooError(Exception):
     http_status = 400
     exit_code = 1
 
-    def __init__(self, code: str, message: str, **details: Any) -> None:
+    def __init__(self, code: str, message: str, /, **details: Any) -> None:
         super().__init__(message)
         self.code = code
         self.message = message

@@ -43,18 +43,24 @@ class Principal:
         return f"user:{self.username}"
 
 
-def authorize(principal: Principal | None, permission: Permission,
-              target: GeoPath | None = None) -> Principal:
-    """Refuse unless the principal holds ``permission`` and its scope covers ``target``.
-
-    ``target`` None means a nationwide action, which only a nation scope covers.
-    """
+def check_permission(principal: Principal | None, permission: Permission) -> Principal:
+    """Refuse unless someone is signed in and their role carries ``permission``."""
     if principal is None:
         raise Unauthenticated("auth.unauthenticated", "sign in or present an API token")
     if permission_denied(principal.role, permission):
         raise Forbidden("auth.permission_denied",
                         f"a {principal.role.value} may not do {permission.value}",
                         permission=permission.value)
+    return principal
+
+
+def authorize(principal: Principal | None, permission: Permission,
+              target: GeoPath | None = None) -> Principal:
+    """Refuse unless the principal holds ``permission`` and its scope covers ``target``.
+
+    ``target`` None means a nationwide action, which only a nation scope covers.
+    """
+    principal = check_permission(principal, permission)
     if not scope_covers(principal.scope, target):
         where = "nationwide" if target is None else (
             target.station_code or target.tec_code or target.region_code or "there")

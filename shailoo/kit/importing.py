@@ -152,7 +152,7 @@ def read_records(
     except csv.Error as exc:
         report.add_error(RowError(source, 1, "(header)", f"not a readable CSV file: {exc}"))
         return
-    header = [h.strip().lstrip("\ufeff") for h in header]
+    header = [h.lstrip("\ufeff").strip() for h in header]
     positions = {name: i for i, name in enumerate(header)}
     missing = [c.name for c in spec.columns if c.name not in positions]
     for name in missing:

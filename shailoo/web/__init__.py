@@ -1,0 +1,1 @@
+"""The FastAPI application: app factory, shared templates, static assets, translations."""

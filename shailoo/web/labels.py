@@ -1,0 +1,21 @@
+"""Labels that templates translate from data values (enum values), listed for extraction."""
+
+
+def N_(message: str) -> str:  # noqa: N802 - the conventional name for "mark for translation"
+    """Mark a string for translation without translating it."""
+    return message
+
+
+LABELS = [
+    N_("scheduled"), N_("nomination"), N_("campaign"), N_("polling"), N_("counting"),
+    N_("certified"), N_("annulled"),
+    N_("parliamentary"), N_("presidential"), N_("local"), N_("referendum"),
+    N_("national_list"), N_("single_member_district"),
+    N_("ordinary"), N_("abroad"), N_("hospital"), N_("detention"),
+    N_("participants"), N_("valid_votes"), N_("registered"),
+    N_("none"), N_("fails_if_leader_below"),
+    N_("cec_admin"), N_("tec_member"), N_("dec_member"), N_("pec_member"),
+    N_("biometric_operator"), N_("party_finance_officer"), N_("observer"),
+    N_("Bad request"), N_("Please sign in"), N_("Not allowed"), N_("Not found"),
+    N_("Conflict"), N_("Not accepted"), N_("Service unavailable"), N_("Error"),
+]

@@ -1,0 +1,25 @@
+"""Every router of every domain, included in one place."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+
+from shailoo.audit import api as audit_api
+from shailoo.auth import api as auth_api
+from shailoo.auth import pages as auth_pages
+from shailoo.candidates import api as candidates_api
+from shailoo.elections import api as elections_api
+from shailoo.elections import pages as elections_pages
+from shailoo.geography import api as geography_api
+from shailoo.geography import pages as geography_pages
+from shailoo.web import pages as web_pages
+
+ROUTERS = (web_pages.router, auth_pages.router, auth_api.router, audit_api.router,
+           geography_pages.router, geography_api.router, elections_pages.router,
+           elections_api.router, candidates_api.router)
+
+
+def include_routers(app: FastAPI) -> None:
+    """Attach every router to the app."""
+    for router in ROUTERS:
+        app.include_router(router)
