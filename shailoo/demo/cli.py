@@ -21,10 +21,9 @@ def generate(
 ) -> None:
     """Build a deterministic country shaped like Kyrgyzstan in an empty database."""
     day = date.fromisoformat(today) if today else date.today()
-    with cli_session() as session:
-        with err_console.status("generating the demo country..."):
-            ctx = generator.generate(session, voters, seed, day,
-                                     log=lambda m: err_console.print(m, highlight=False))
+    with cli_session() as session, err_console.status("generating the demo country..."):
+        ctx = generator.generate(session, voters, seed, day,
+                                 log=lambda m: err_console.print(m, highlight=False))
     username, password = ctx.produced["admin"]
     typer.echo(f"Demo country ready. Sign in at /login as {username!r} with password "
                f"{password!r}.")

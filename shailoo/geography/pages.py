@@ -77,7 +77,7 @@ def region_twin(code: str, fmt: str, session: Session = Depends(get_session)) ->
     commissions = service.public_list_commissions(session, region=code)
     return twin(fmt, {"region": region.model_dump(mode="json"),
                       "commissions": [c.model_dump(mode="json") for c in commissions]},
-                commissions, COMMISSION_EXPORT_HEADER + ["stations"])
+                commissions, [*COMMISSION_EXPORT_HEADER, "stations"])
 
 
 @router.get("/geography/regions/{code}")

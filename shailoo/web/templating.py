@@ -17,8 +17,8 @@ from shailoo.config import LANGUAGES
 from shailoo.web.i18n import LANGUAGE_NAMES, translations
 
 PACKAGE = Path(__file__).parent.parent
-TEMPLATE_DIRS = [PACKAGE / "web" / "templates"] + sorted(
-    p for p in PACKAGE.glob("*/templates") if p.parent.name != "web")
+DOMAIN_TEMPLATE_DIRS = sorted(p for p in PACKAGE.glob("*/templates") if p.parent.name != "web")
+TEMPLATE_DIRS = [PACKAGE / "web" / "templates", *DOMAIN_TEMPLATE_DIRS]
 
 environment = Environment(
     loader=ChoiceLoader([FileSystemLoader(str(d)) for d in TEMPLATE_DIRS]),
