@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from shailoo.audit import service as audit
 from shailoo.db import unit_of_work
-from shailoo.errors import NotFound, RuleViolation
+from shailoo.errors import Conflict, NotFound, RuleViolation
 from shailoo.geography.importers import (
     COMMISSION_EXPORT_HEADER,
     COMMISSION_SPEC,
@@ -369,9 +369,18 @@ def create_districts(
     """
     with unit_of_work(session):
         kinds = dict(session.execute(select(PollingStation.code, PollingStation.kind)).all())
+        taken = set(session.execute(select(StationDistrict.station_code).where(
+            StationDistrict.election_id == election_id)).scalars())
+        numbers = set(session.execute(select(DistrictCommission.number).where(
+            DistrictCommission.election_id == election_id)).scalars())
         ids: list[int] = []
         assigned: set[str] = set()
         for number, name_ky, name_ru, name_en, region, stations in districts:
+            if number in numbers:
+                raise Conflict("geography.duplicate_district_number",
+                               f"district number {number} is already used in this election",
+                               number=number)
+            numbers.add(number)
             district = DistrictCommission(election_id=election_id, number=number,
                                           name_ky=name_ky, name_ru=name_ru, name_en=name_en,
                                           region_code=region)
@@ -384,7 +393,7 @@ def create_districts(
                 if kinds[code] == StationKind.ABROAD.value:
                     raise RuleViolation("geography.abroad_station_in_district",
                                         f"station {code} is abroad and votes in no district")
-                if code in assigned:
+                if code in assigned or code in taken:
                     raise RuleViolation("geography.station_in_two_districts",
                                         f"station {code} is assigned to two districts")
                 assigned.add(code)

@@ -38,8 +38,8 @@ def test_role_without_permission_is_403(client, observer_headers, country):
 
 
 def test_territorial_member_edits_own_station(client, tec_headers, session):
-    response = client.patch("/api/geography/stations/1002", json={"address": "г. Бишкек, ул. Манаса, 1"},
-                            headers=tec_headers)
+    response = client.patch("/api/geography/stations/1002",
+                            json={"address": "г. Бишкек, ул. Манаса, 1"}, headers=tec_headers)
     assert response.status_code == 200, response.text
     assert response.json()["address"] == "г. Бишкек, ул. Манаса, 1"
     assert audit.list_records(session, 1)[0].action == "geography.station_updated"
