@@ -10,8 +10,9 @@ from shailoo.auth.service import Principal
 from shailoo.geography import service
 from shailoo.geography.importers import COMMISSION_EXPORT_HEADER, STATION_EXPORT_HEADER
 from shailoo.geography.schemas import CommissionOut
+from shailoo.kit.text import kyrgyz_sort_key
 from shailoo.web.deps import get_session, visitor
-from shailoo.web.templating import render
+from shailoo.web.templating import localized, render
 from shailoo.web.twins import twin
 
 router = APIRouter(include_in_schema=False)
@@ -22,11 +23,13 @@ STATION_HEADER = ["code", "kind", "tec", "region", "name", "address", "locality"
                   "city", "latitude", "longitude", "planned_voters"]
 
 
-def overview_context(session: Session) -> dict[str, object]:
-    """Regions with counts, and the commission for stations abroad (for the home page too)."""
+def overview_context(session: Session, language: str) -> dict[str, object]:
+    """Regions (in alphabetical order of the visitor's language) with counts, and the
+    commission for stations abroad; for the home page too."""
     abroad = service.public_list_commissions(session, abroad=True)
-    return {"regions": service.public_regions_overview(session),
-            "abroad": _merge_abroad(abroad)}
+    regions = sorted(service.public_regions_overview(session),
+                     key=lambda r: kyrgyz_sort_key(localized(r, "name", language)))
+    return {"regions": regions, "abroad": _merge_abroad(abroad)}
 
 
 def _merge_abroad(commissions: list[CommissionOut]) -> CommissionOut | None:
@@ -38,8 +41,8 @@ def index(request: Request, session: Session = Depends(get_session),
           _v: Principal | None = Depends(visitor)) -> Response:
     """The regions, with a station search."""
     return render(request, "geography/index.html",
-                  {**overview_context(session), "query": None, "stations": [],
-                   "limit": SEARCH_LIMIT})
+                  {**overview_context(session, request.state.language), "query": None,
+                   "stations": [], "limit": SEARCH_LIMIT})
 
 
 @router.get("/geography/search")
@@ -53,7 +56,8 @@ def search(request: Request, q: str = Query("", max_length=200),
     context = {"query": query, "stations": stations, "limit": SEARCH_LIMIT}
     if request.headers.get("hx-request"):
         return render(request, "geography/_station_rows.html", context)
-    return render(request, "geography/index.html", {**overview_context(session), **context})
+    overview = overview_context(session, request.state.language)
+    return render(request, "geography/index.html", {**overview, **context})
 
 
 @router.get("/geography/regions.{fmt}")

@@ -21,4 +21,4 @@ def home(request: Request, session: Session = Depends(get_session),
     """Calendar, regions and the station search."""
     return render(request, "home.html", {
         "elections": elections.public_calendar(session), "limit": SEARCH_LIMIT,
-        **overview_context(session)})
+        **overview_context(session, request.state.language)})

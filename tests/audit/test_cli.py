@@ -62,7 +62,7 @@ def test_tail_prints_the_latest_records(demo_url):
     assert result.exit_code == 0
     lines = result.stdout.splitlines()
     assert [line.split("\t")[0] for line in lines] == [str(n), str(n - 1), str(n - 2)]
-    seq, at, actor, action, obj = lines[0].split("\t")
+    _seq, at, actor, action, obj = lines[0].split("\t")
     assert actor == "demo:generator"
     assert action == "auth.user_created"
     assert re.fullmatch(r"user:\d+", obj)

@@ -7,10 +7,11 @@ from shailoo.audit import service as audit
 from shailoo.auth import service
 from shailoo.auth.models import ApiToken, User
 from shailoo.auth.rules import Permission, Role, Scope
+from shailoo.elections import service as elections
 from shailoo.errors import Conflict, Forbidden, InvalidInput, NotFound, Unauthenticated
 from shailoo.geography import service as geography
 from shailoo.types import GeoPath, ScopeKind
-from tests.factories import PASSWORD, make_country, make_user
+from tests.factories import PASSWORD, make_country, make_election, make_user
 
 
 def counts(session):
@@ -74,9 +75,6 @@ def test_a_tec_member_may_act_on_stations_of_its_own_tec_only(session):
 
 
 def test_a_district_scope_covers_the_stations_of_its_district(session):
-    from tests.factories import make_election
-    from shailoo.elections import service as elections
-
     make_country(session)
     e = make_election(session)
     elections.add_districts(session, "t", e.id, [(1, "a", "b", "c", "KG-GB", ["1001"]),
