@@ -64,7 +64,8 @@ def _configure_sqlite(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:
-        connection.exec_driver_sql("BEGIN")
+        mode = connection.get_execution_options().get("sqlite_begin", "")
+        connection.exec_driver_sql(f"BEGIN {mode}".strip())
 
 
 def make_engine(url: str, **kwargs: Any) -> Engine:
@@ -88,6 +89,11 @@ def unit_of_work(session: Session) -> Iterator[Session]:
     an inner unit of work joins the outer one, which alone commits or rolls back.
     """
     depth: int = session.info.get("uow_depth", 0)
+    if depth == 0 and not session.in_transaction() and isinstance(session.bind, Engine) and (
+            session.bind.dialect.name == "sqlite"):
+        # Take SQLite's write lock at BEGIN: a deferred transaction that reads and then writes
+        # fails at once, without waiting, when another writer got there first.
+        session.connection(execution_options={"sqlite_begin": "IMMEDIATE"})
     session.info["uow_depth"] = depth + 1
     try:
         yield session

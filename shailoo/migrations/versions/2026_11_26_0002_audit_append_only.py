@@ -1,4 +1,5 @@
-"""audit records are append-only: the database refuses UPDATE, DELETE and TRUNCATE
+"""audit records are append-only: the database refuses UPDATE, DELETE and TRUNCATE;
+the chain head row is created with the schema
 
 Revision ID: 0002
 Revises: 0001
@@ -15,9 +16,13 @@ branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 MESSAGE = "audit records are append-only"
+GENESIS_HASH = "0" * 64
 
 
 def upgrade() -> None:
+    # The chain head exists from the start, so concurrent first writers lock one row.
+    op.execute("INSERT INTO audit_head (id, seq, record_hash) "
+               f"SELECT 1, 0, '{GENESIS_HASH}' WHERE NOT EXISTS (SELECT 1 FROM audit_head)")
     if op.get_bind().dialect.name == "postgresql":
         op.execute(f"""
             CREATE FUNCTION shailoo_audit_append_only() RETURNS trigger
@@ -36,6 +41,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    op.execute("DELETE FROM audit_head WHERE seq = 0")
     if op.get_bind().dialect.name == "postgresql":
         op.execute("DROP TRIGGER audit_records_no_truncate ON audit_records")
         op.execute("DROP TRIGGER audit_records_append_only ON audit_records")
