@@ -81,6 +81,17 @@ def make_session_factory(engine: Engine) -> sessionmaker[Session]:
     return sessionmaker(bind=engine, expire_on_commit=False)
 
 
+def _begin_immediate(session: Session) -> None:
+    """Take SQLite's write lock at BEGIN. A deferred transaction that has read and then
+    writes fails at once, without waiting, when another writer committed in between; so a
+    read-only transaction left open (say, by the sign-in check of a request) is ended first."""
+    if session.in_transaction():
+        if session.new or session.dirty or session.deleted:
+            return  # already writing: keep the caller's changes
+        session.rollback()
+    session.connection(execution_options={"sqlite_begin": "IMMEDIATE"})
+
+
 @contextmanager
 def unit_of_work(session: Session) -> Iterator[Session]:
     """Run one use case in one transaction: commit on success, roll back on any error.
@@ -89,11 +100,8 @@ def unit_of_work(session: Session) -> Iterator[Session]:
     an inner unit of work joins the outer one, which alone commits or rolls back.
     """
     depth: int = session.info.get("uow_depth", 0)
-    if depth == 0 and not session.in_transaction() and isinstance(session.bind, Engine) and (
-            session.bind.dialect.name == "sqlite"):
-        # Take SQLite's write lock at BEGIN: a deferred transaction that reads and then writes
-        # fails at once, without waiting, when another writer got there first.
-        session.connection(execution_options={"sqlite_begin": "IMMEDIATE"})
+    if depth == 0 and isinstance(session.bind, Engine) and session.bind.dialect.name == "sqlite":
+        _begin_immediate(session)
     session.info["uow_depth"] = depth + 1
     try:
         yield session
