@@ -69,7 +69,7 @@ def cli_actor() -> str:
 
 
 def handle_errors(func: Callable[P, R]) -> Callable[P, R]:
-    """Print a ShailooError (or a settings error) plainly and exit with its code."""
+    """Print a ShailooError (or a validation error) plainly and exit with its code."""
 
     @wraps(func)
     def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
@@ -78,18 +78,23 @@ def handle_errors(func: Callable[P, R]) -> Callable[P, R]:
         try:
             return func(*args, **kwargs)
         except ShailooError as exc:
-            err_console.print(f"[red]error[/red] [{exc.code}] {exc.message}", highlight=False,
-                              soft_wrap=True)
+            _print_error(exc.code, exc.message)
             report = exc.details.get("report") if exc.details else None
             if report:
                 for e in report["errors"]:
+                    value = f" ({e['value']!r})" if e["value"] else ""
                     err_console.print(f"  {e['source']}:{e['line']}: {e['field']}: "
-                                      f"{e['reason']}" + (f" ({e['value']!r})" if e['value']
-                                                          else ""), highlight=False,
+                                      f"{e['reason']}{value}", markup=False, highlight=False,
                                       soft_wrap=True)
             raise typer.Exit(exc.exit_code) from None
         except ValidationError as exc:
-            err_console.print(f"[red]error[/red] [config.invalid] {exc}", highlight=False)
-            raise typer.Exit(3) from None
+            is_settings = exc.title == "Settings"
+            _print_error("config.invalid" if is_settings else "input.invalid", str(exc))
+            raise typer.Exit(3 if is_settings else 2) from None
 
     return wrapper
+
+
+def _print_error(code: str, message: str) -> None:
+    err_console.print(f"error [{code}] {message}", markup=False, highlight=False,
+                      soft_wrap=True)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 
 import typer
 
@@ -17,10 +17,12 @@ app = typer.Typer(help="The synthetic demo country.", no_args_is_help=True)
 def generate(
     voters: int = typer.Option(100_000, min=1000, help="electorate the stations are sized for"),
     seed: int = typer.Option(1, help="the same seed (and --today) gives the same country"),
-    today: str = typer.Option("", help="YYYY-MM-DD the calendar counts from (default: today)"),
+    today: datetime | None = typer.Option(None, formats=["%Y-%m-%d"],
+                                          help="YYYY-MM-DD the calendar counts from "
+                                               "(default: today)"),
 ) -> None:
     """Build a deterministic country shaped like Kyrgyzstan in an empty database."""
-    day = date.fromisoformat(today) if today else date.today()
+    day = today.date() if today else date.today()
     with cli_session() as session, err_console.status("generating the demo country..."):
         ctx = generator.generate(session, voters, seed, day,
                                  log=lambda m: err_console.print(m, highlight=False))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
-from datetime import date
+from datetime import datetime
 
 import typer
 
@@ -38,13 +38,13 @@ def show(election_id: int = typer.Argument(..., help="election id")) -> None:
 def create(
     code: str = typer.Option(..., help="short code, e.g. parliament-2026"),
     kind: ElectionKind = typer.Option(..., help="parliamentary, presidential, local, referendum"),
-    polling_date: str = typer.Option(..., help="YYYY-MM-DD"),
+    polling_date: datetime = typer.Option(..., formats=["%Y-%m-%d"], help="YYYY-MM-DD"),
     preset: str = typer.Option(..., help=f"one of: {', '.join(PRESETS)}"),
     name_ky: str = typer.Option(...), name_ru: str = typer.Option(...),
     name_en: str = typer.Option(...),
 ) -> None:
     """Schedule an election on a preset electoral system; prints its id."""
-    data = ElectionCreate(code=code, kind=kind, polling_date=date.fromisoformat(polling_date),
+    data = ElectionCreate(code=code, kind=kind, polling_date=polling_date.date(),
                           preset=preset, name_ky=name_ky, name_ru=name_ru, name_en=name_en)
     with cli_session() as session:
         election = service.create_election(session, cli_actor(), data)

@@ -15,7 +15,7 @@ ROOT = Path(__file__).parents[2]
 REFERENCE = ROOT / "docs" / "reference"
 ERROR_CLASSES = {"ShailooError", "NotFound", "Conflict", "RuleViolation", "InvalidInput",
                  "Unauthenticated", "Forbidden", "MigrationsPending"}
-CODE = re.compile(r"^[a-z_]+\.[a-z_.]+$")
+CODE = re.compile(r"^[a-z_0-9]+\.[a-z_0-9.]+$")
 
 
 def command_paths() -> list[str]:
