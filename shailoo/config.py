@@ -8,6 +8,8 @@ from typing import Literal
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from shailoo.errors import ConfigError
+
 Language = Literal["ky", "ru", "en"]
 LANGUAGES: tuple[Language, ...] = ("ky", "ru", "en")
 DEV_SECRET_KEY = "dev-only-secret-key-change-me-0123456789"
@@ -41,7 +43,8 @@ class Settings(BaseSettings):
     @field_validator("database_url")
     @classmethod
     def _known_backend(cls, value: str) -> str:
-        if not value.startswith(("sqlite", "postgresql")):
+        scheme = value.split("://", 1)[0] if "://" in value else ""
+        if scheme not in ("sqlite", "sqlite+pysqlite", "postgresql", "postgresql+psycopg"):
             raise ValueError("must be a sqlite:// or postgresql+psycopg:// URL")
         if value.startswith("postgresql://"):
             value = "postgresql+psycopg://" + value.removeprefix("postgresql://")
@@ -61,7 +64,8 @@ class Settings(BaseSettings):
     def check_production(self) -> None:
         """Raise when a production deployment still uses the development secret key."""
         if self.production and self.secret_key == DEV_SECRET_KEY:
-            raise ValueError("SHAILOO_SECRET_KEY must be set when SHAILOO_PRODUCTION is true")
+            raise ConfigError("config.insecure_secret_key",
+                              "SHAILOO_SECRET_KEY must be set when SHAILOO_PRODUCTION is true")
 
 
 @lru_cache(maxsize=1)

@@ -75,3 +75,10 @@ class MigrationsPending(ShailooError):
 
     http_status = 503
     exit_code = 9
+
+
+class ConfigError(ShailooError):
+    """A setting is missing or unsafe for this deployment."""
+
+    http_status = 500
+    exit_code = 3

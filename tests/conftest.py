@@ -115,3 +115,12 @@ def _clear_settings_cache() -> Iterator[None]:
     get_settings.cache_clear()
     yield
     get_settings.cache_clear()
+
+
+@pytest.fixture(autouse=True)
+def _cheap_password_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Argon2id with the smallest cost: the same code path, a fraction of the time."""
+    from argon2 import PasswordHasher
+
+    monkeypatch.setattr("shailoo.auth.passwords._HASHER",
+                        PasswordHasher(time_cost=1, memory_cost=8, parallelism=1))

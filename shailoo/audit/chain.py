@@ -76,8 +76,13 @@ def verify_chain(
             return checked, ChainFault(entry.seq, "altered",
                                        "its fields do not match its stored hash")
         if entry.prev_hash != prev:
-            return checked, ChainFault(entry.seq, "inserted",
-                                       "it does not link to the record before it")
+            if entry.seq == 1:
+                return checked, ChainFault(1, "altered", "the first record does not start "
+                                                         "from the genesis hash")
+            return checked, ChainFault(
+                entry.seq - 1, "altered",
+                f"record {entry.seq} was chained to a different version of it (rewritten "
+                "with a recomputed hash, or replaced by an inserted record)")
         prev = entry.record_hash
         expected_seq = entry.seq + 1
     last_seq = expected_seq - 1

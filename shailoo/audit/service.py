@@ -58,7 +58,7 @@ class VerifyResult:
 
 def _entries(session: Session) -> Iterator[ChainEntry]:
     rows = session.execute(select(AuditRecord).order_by(AuditRecord.seq).execution_options(
-        yield_per=2000)).scalars()
+        yield_per=2000, populate_existing=True)).scalars()
     for r in rows:
         yield ChainEntry(r.seq, r.at, r.actor, r.action, r.object_type, r.object_id, r.change,
                          r.change_digest, r.prev_hash, r.record_hash)
@@ -66,7 +66,7 @@ def _entries(session: Session) -> Iterator[ChainEntry]:
 
 def verify(session: Session) -> VerifyResult:
     """Check the whole chain against the stored head; name the first bad record."""
-    head = session.get(AuditHead, 1)
+    head = session.get(AuditHead, 1, populate_existing=True)
     head_seq, head_hash = (head.seq, head.record_hash) if head else (0, GENESIS_HASH)
     checked, fault = _verify_chain(_entries(session), head_seq, head_hash)
     return VerifyResult(checked, head_seq, head_hash, fault)

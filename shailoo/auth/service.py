@@ -83,8 +83,10 @@ def _check_scope_exists(session: Session, scope: Scope) -> None:
         geography.public_get_commission(session, code)
     elif scope.kind is ScopeKind.STATION:
         geography.public_get_station(session, code)
-    elif scope.kind is ScopeKind.DISTRICT and not code.isdigit():
-        raise InvalidInput("auth.invalid_scope", "a district scope is the district's id")
+    elif scope.kind is ScopeKind.DISTRICT:
+        if not code.isdigit():
+            raise InvalidInput("auth.invalid_scope", "a district scope is the district's id")
+        geography.public_get_district(session, int(code))
 
 
 def create_user(session: Session, actor: str, username: str, full_name: str, password: str,

@@ -22,6 +22,22 @@ def next_polling_sunday(today: date, days_ahead: int = DAYS_AHEAD) -> date:
     return day + timedelta(days=(6 - day.weekday()) % 7)
 
 
+def districts_per_region(count: int, weights: list[float], capacity: list[int]) -> list[int]:
+    """``count`` districts shared by weight, at least one per region while there are enough,
+    never more in a region than it has stations; what a small region cannot take goes, one at
+    a time, to the region with room whose weight per district is highest."""
+    minimum = 1 if count >= len(weights) else 0
+    shares = [min(n, cap) for n, cap in zip(split_total(count, weights, minimum), capacity,
+                                            strict=True)]
+    while sum(shares) < count:
+        room = [i for i in range(len(shares)) if shares[i] < capacity[i]]
+        if not room:
+            break
+        best = max(room, key=lambda i: weights[i] / (shares[i] + 1))
+        shares[best] += 1
+    return shares
+
+
 @demo_step("election", order=30)
 def generate_election(ctx: DemoContext) -> None:
     """Schedule the election and cut the country into its single-member districts."""
@@ -38,14 +54,14 @@ def generate_election(ctx: DemoContext) -> None:
     regions = sorted({s.region for s in stations if s.region})
     voters = {r: sum(s.planned_voters or 0 for s in stations if s.region == r) for r in regions}
     count = min(tier.districts, len(stations))
-    per_region = split_total(count, [voters[r] + 1 for r in regions],
-                             minimum=1 if count >= len(regions) else 0)
+    per_region = districts_per_region(count, [voters[r] + 1 for r in regions],
+                                      [sum(1 for s in stations if s.region == r)
+                                       for r in regions])
     commissions = {c.code: c for c in geography.public_list_commissions(ctx.session)}
     districts = []
     number = 1
     for region, n in zip(regions, per_region, strict=True):
         members = [s for s in stations if s.region == region]
-        n = min(n, len(members))
         sizes = split_total(len(members), [1.0] * n) if n else []
         start = 0
         for size in sizes:

@@ -102,6 +102,10 @@ def import_commissions(
                 report.add_error(RowError(source, parsed.line, "code",
                                           "duplicate commission code", c.code))
                 continue
+            if c.region is not None and c.abroad:
+                report.add_error(RowError(source, parsed.line, "region",
+                                          "a commission for abroad has no region", c.region))
+                continue
             if c.region is None and not c.abroad:
                 report.add_error(RowError(source, parsed.line, "region",
                                           "is required unless the commission is for abroad"))
@@ -369,6 +373,10 @@ def create_districts(
     """
     with unit_of_work(session):
         kinds = dict(session.execute(select(PollingStation.code, PollingStation.kind)).all())
+        regions = dict(session.execute(
+            select(PollingStation.code, TerritorialCommission.region_code)
+            .join(TerritorialCommission,
+                  PollingStation.tec_code == TerritorialCommission.code)).all())
         taken = set(session.execute(select(StationDistrict.station_code).where(
             StationDistrict.election_id == election_id)).scalars())
         numbers = set(session.execute(select(DistrictCommission.number).where(
@@ -393,6 +401,10 @@ def create_districts(
                 if kinds[code] == StationKind.ABROAD.value:
                     raise RuleViolation("geography.abroad_station_in_district",
                                         f"station {code} is abroad and votes in no district")
+                if region is not None and regions[code] != region:
+                    raise RuleViolation("geography.station_outside_district_region",
+                                        f"station {code} is in {regions[code]}, not in the "
+                                        f"district's region {region}")
                 if code in assigned or code in taken:
                     raise RuleViolation("geography.station_in_two_districts",
                                         f"station {code} is assigned to two districts")
@@ -405,6 +417,17 @@ def create_districts(
         audit.record(session, actor, "geography.districts_created", "election", election_id,
                      {"districts": [d[0] for d in districts], "stations": len(assigned)})
     return ids
+
+
+def public_get_district(session: Session, district_id: int) -> dict[str, Any]:
+    """One district commission by id."""
+    district = session.get(DistrictCommission, district_id)
+    if district is None:
+        raise NotFound("geography.district_not_found", f"no district with id {district_id}",
+                       district_id=district_id)
+    return {"id": district.id, "election_id": district.election_id, "number": district.number,
+            "name_ky": district.name_ky, "name_ru": district.name_ru,
+            "name_en": district.name_en, "region": district.region_code}
 
 
 def public_list_districts(session: Session, election_id: int) -> list[dict[str, Any]]:

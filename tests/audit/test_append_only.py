@@ -17,9 +17,8 @@ from tests.audit.tampering import lift_append_only_guard
 def test_update_and_delete_are_refused(session, statement):
     service.record(session, "test", "test.done", "thing", 1, {"a": 1})
     session.flush()
-    with pytest.raises(DBAPIError, match="append-only"):
-        with session.begin_nested():
-            session.execute(text(statement))
+    with pytest.raises(DBAPIError, match="append-only"), session.begin_nested():
+        session.execute(text(statement))
     assert service.verify(session).intact
 
 

@@ -116,15 +116,30 @@ def test_a_record_appended_outside_the_log_is_inserted():
     assert fault == ChainFault(5, "inserted", "records after 4 were added outside the log")
 
 
-def test_a_record_that_does_not_link_is_inserted():
+def test_a_record_that_does_not_link_names_the_record_before_it():
     entries = build_chain([{"n": n} for n in range(4)])
-    # a self-consistent record 3 that points at the wrong predecessor
+    # a self-consistent record 3 that points at the wrong predecessor: either record 2 was
+    # rewritten (hash recomputed) or record 3 was replaced; record 2 is the first suspect
     bad = entries[2]
     h = record_hash("f" * 64, bad.seq, bad.at, bad.actor, bad.action, bad.object_type,
                     bad.object_id, bad.change_digest)
     entries[2] = dataclasses.replace(bad, prev_hash="f" * 64, record_hash=h)
     _, fault = check(entries)
-    assert (fault.seq, fault.kind) == (3, "inserted")
+    assert (fault.seq, fault.kind) == (2, "altered")
+    assert "record 3" in fault.detail
+
+
+def test_a_record_rewritten_with_a_recomputed_hash_is_named():
+    entries = build_chain([{"n": n} for n in range(4)])
+    old = entries[1]
+    change = {"n": 999}
+    digest = change_digest(change)
+    rehashed = record_hash(old.prev_hash, old.seq, old.at, old.actor, old.action,
+                           old.object_type, old.object_id, digest)
+    entries[1] = dataclasses.replace(old, change=change, change_digest=digest,
+                                     record_hash=rehashed)
+    _, fault = check(entries)
+    assert (fault.seq, fault.kind) == (2, "altered")
 
 
 def test_a_head_that_does_not_match_is_altered():

@@ -8,6 +8,7 @@ from typer.testing import CliRunner
 
 from shailoo.cli import app
 from shailoo.db import make_engine
+from tests.audit.tampering import lift_append_only_guard
 
 runner = CliRunner()
 
@@ -27,6 +28,7 @@ def execute(url: str, sql: str, **params) -> None:
     engine = make_engine(url)
     try:
         with engine.begin() as conn:
+            lift_append_only_guard(conn)
             conn.execute(text(sql), params)
     finally:
         engine.dispose()

@@ -19,6 +19,7 @@ from shailoo.elections.schemas import ElectionCreate
 from shailoo.geography import service as geography
 from shailoo.geography.schemas import StationUpdate
 from shailoo.types import ScopeKind
+from tests.audit.tampering import lift_append_only_guard
 from tests.factories import (
     COMMISSIONS_CSV,
     PASSWORD,
@@ -173,6 +174,7 @@ def logged(session):
 
 
 def tampered(session, sql, **params):
+    lift_append_only_guard(session.connection())
     session.execute(text(sql), params)
     session.expire_all()
     return audit.verify(session)

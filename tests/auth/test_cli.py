@@ -149,8 +149,6 @@ def test_token(country_url):
     assert "no user 'ghost'" in flat(result.stderr)
 
 
-@pytest.mark.xfail(strict=True, reason="runtime.handle_errors prints '[code]' through Rich "
-                   "markup, which swallows it as a style tag")
 def test_error_output_names_the_error_code(country_url):
     result = runner.invoke(app, ["users", "token", "ghost"])
     assert result.exit_code == 4

@@ -87,6 +87,15 @@ def test_a_district_scope_covers_the_stations_of_its_district(session):
         service.authorize(dec, Permission.STATIONS_EDIT, geography.station_path(session, "2001"))
 
 
+def test_a_district_scope_must_name_an_existing_district(session):
+    from shailoo.errors import NotFound
+
+    make_country(session)
+    with pytest.raises(NotFound) as exc:
+        make_user(session, "dec9", Role.DEC_MEMBER, Scope(ScopeKind.DISTRICT, "999"))
+    assert exc.value.code == "geography.district_not_found"
+
+
 # --- users -----------------------------------------------------------------------------------
 
 

@@ -4,6 +4,8 @@ import re
 from datetime import date
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from shailoo.audit import service as audit
 from shailoo.auth import service as auth
@@ -128,16 +130,14 @@ def test_the_whole_demo_is_audited_and_intact(country):
     assert actions.count("geography.districts_created") == 1
 
 
-def test_the_same_seed_gives_the_same_country(session):
-    ctx = generate(session, 3000, seed=11)
-    first = [s.model_dump() for s in geography.public_list_stations(session)]
-    names = [u.full_name for u in auth.list_users(session)]
-    session.rollback()
-    assert geography.public_list_stations(session) == []
-    generate(session, 3000, seed=11)
-    assert [s.model_dump() for s in geography.public_list_stations(session)] == first
-    assert [u.full_name for u in auth.list_users(session)] == names
-    assert ctx.seed == 11
+def test_each_step_has_its_own_random_stream(session):
+    from shailoo.demo.registry import DemoContext
+
+    ctx = DemoContext(session=session, seed=11, voters=3000, today=TODAY)
+    assert ctx.rng("geography").random() == ctx.rng("geography").random()
+    assert ctx.rng("geography").random() != ctx.rng("users").random()
+    other = DemoContext(session=session, seed=12, voters=3000, today=TODAY)
+    assert ctx.rng("users").random() != other.rng("users").random()
 
 
 def test_refuses_a_non_empty_database_and_too_few_voters(country):
@@ -156,3 +156,18 @@ def test_next_polling_sunday():
     assert next_polling_sunday(date(2026, 1, 1)) == date(2026, 4, 5)
     assert next_polling_sunday(date(2026, 1, 4), days_ahead=0) == date(2026, 1, 4)
     assert next_polling_sunday(date(2026, 1, 5), days_ahead=0) == date(2026, 1, 11)
+
+
+@given(count=st.integers(0, 60),
+       regions=st.lists(st.tuples(st.floats(1, 1e6), st.integers(1, 12)), min_size=1,
+                        max_size=10))
+def test_districts_per_region_fill_up_to_the_stations(count, regions):
+    from shailoo.elections.demo import districts_per_region
+
+    weights = [w for w, _ in regions]
+    capacity = [c for _, c in regions]
+    shares = districts_per_region(count, weights, capacity)
+    assert sum(shares) == min(count, sum(capacity))
+    assert all(0 <= s <= c for s, c in zip(shares, capacity, strict=True))
+    if count >= len(regions):
+        assert all(s >= 1 for s in shares)

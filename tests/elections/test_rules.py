@@ -1,5 +1,7 @@
 """The table of allowed election status transitions."""
 
+import itertools
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -16,7 +18,7 @@ def test_the_table_covers_every_status():
 
 
 def test_the_calendar_path_is_allowed_step_by_step():
-    for current, target in zip(PATH, PATH[1:], strict=False):
+    for current, target in itertools.pairwise(PATH):
         assert transition_error(current, target) is None
 
 

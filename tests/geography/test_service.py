@@ -165,11 +165,13 @@ def test_commission_rules(session):
             "GB01,KG-GB,a,b,c,false\n"
             "X1,,a,b,c,false\n"
             "X2,KG-GB,a,b,c,maybe\n"
-            "X3,kg-gb,a,b,c,false\n")
+            "X3,kg-gb,a,b,c,false\n"
+            "X4,KG-GB,a,b,c,true\n")
     errors = rejected(lambda: service.import_commissions(session, io.StringIO(text), "c.csv",
                                                          "t"))
     assert [(line, field) for line, field, _, _ in errors] == [
-        (3, "code"), (4, "region"), (5, "abroad"), (6, "region")]
+        (3, "code"), (4, "region"), (5, "abroad"), (6, "region"), (7, "region")]
+    assert errors[4][2] == "a commission for abroad has no region"
     assert errors[0][2] == "duplicate commission code"
     assert errors[1][2] == "is required unless the commission is for abroad"
     assert snapshot(session) == before
@@ -353,6 +355,8 @@ def test_districts_and_station_paths(country):
     ([(1, "a", "b", "c", "KG-GB", ["1001"]), (2, "a", "b", "c", "KG-GB", ["1001"])],
      RuleViolation, "geography.station_in_two_districts"),
     ([(1, "a", "b", "c", "KG-GB", ["7777"])], NotFound, "geography.station_not_found"),
+    ([(1, "a", "b", "c", "KG-GB", ["1001", "2001"])], RuleViolation,
+     "geography.station_outside_district_region"),
 ])
 def test_district_refusals_change_nothing(country, districts, error, code):
     e = make_election(country)

@@ -1,0 +1,130 @@
+"""Engine, sessions, the one commit site, UTC timestamps and migrations."""
+
+from datetime import UTC, datetime, timedelta, timezone
+
+import pytest
+from sqlalchemy import select, text
+from sqlalchemy.orm import Session
+
+from shailoo.audit.models import AuditRecord
+from shailoo.db import (
+    NAMING_CONVENTION,
+    Base,
+    UtcDateTime,
+    make_engine,
+    make_session_factory,
+    pending_migrations,
+    unit_of_work,
+    upgrade,
+)
+from shailoo.errors import RuleViolation
+from tests.conftest import is_postgres
+
+
+def audit_row(seq: int) -> AuditRecord:
+    return AuditRecord(seq=seq, at=datetime.now(UTC), actor="t", action="t", object_type="t",
+                       object_id="1", change={}, change_digest="d", prev_hash="p",
+                       record_hash=f"h{seq}")
+
+
+def count(session) -> int:
+    return len(session.execute(select(AuditRecord.seq)).all())
+
+
+def test_unit_of_work_commits_on_success(session):
+    with unit_of_work(session):
+        session.add(audit_row(1))
+    session.rollback()  # nothing pending: the unit of work committed
+    assert count(session) == 1
+
+
+def test_unit_of_work_rolls_back_on_error(session):
+    with pytest.raises(RuleViolation), unit_of_work(session):
+        session.add(audit_row(1))
+        session.flush()
+        raise RuleViolation("test.refused", "no")
+    assert count(session) == 0
+    assert session.info["uow_depth"] == 0
+
+
+def test_an_inner_unit_of_work_joins_the_outer_one(session):
+    with pytest.raises(RuntimeError), unit_of_work(session):
+        with unit_of_work(session):
+            session.add(audit_row(1))
+        assert session.info["uow_depth"] == 1
+        raise RuntimeError("outer fails after the inner one finished")
+    assert count(session) == 0
+
+
+def test_utc_datetime_round_trips_aware_and_refuses_naive(session):
+    bishkek = timezone(timedelta(hours=6))
+    local = datetime(2026, 3, 1, 12, 30, 15, 123456, tzinfo=bishkek)
+    row = audit_row(1)
+    row.at = local
+    session.add(row)
+    session.flush()
+    session.expire_all()
+    stored = session.get(AuditRecord, 1).at
+    assert stored == local
+    assert stored.tzinfo is not None and stored.utcoffset() == timedelta(0)
+    assert stored.hour == 6
+    assert UtcDateTime().process_bind_param(None, None) is None
+    with pytest.raises(ValueError, match="naive datetime"):
+        UtcDateTime().process_bind_param(datetime(2026, 1, 1), None)
+
+
+def test_naming_convention_is_applied():
+    assert Base.metadata.naming_convention == NAMING_CONVENTION
+    names = {c.name for t in Base.metadata.tables.values() for c in t.constraints}
+    assert "pk_audit_records" in names
+    assert "ck_audit_head_single_row" in names
+
+
+@pytest.mark.skipif(is_postgres(), reason="SQLite pragmas")
+def test_sqlite_enforces_foreign_keys(tmp_path):
+    engine = make_engine(f"sqlite:///{tmp_path / 'fk.db'}")
+    with engine.connect() as conn:
+        assert conn.execute(text("PRAGMA foreign_keys")).scalar() == 1
+        assert conn.execute(text("PRAGMA journal_mode")).scalar() == "wal"
+    engine.dispose()
+
+
+def test_foreign_keys_are_enforced(session):
+    from sqlalchemy.exc import IntegrityError
+
+    with pytest.raises(IntegrityError):
+        session.execute(text(
+            "INSERT INTO territorial_commissions (code, region_code, name_ky, name_ru, name_en,"
+            " abroad) VALUES ('X', 'KG-NOPE', 'a', 'b', 'c', false)"))
+        session.flush()
+
+
+def test_pending_migrations(databases):
+    url = databases.create(migrate=False)
+    engine = make_engine(url)
+    try:
+        pending = pending_migrations(engine)
+        assert pending
+        assert all(isinstance(rev, str) and rev for rev in pending)
+        upgrade(url)
+        assert pending_migrations(engine) == []
+    finally:
+        engine.dispose()
+
+
+def test_session_factory_keeps_objects_readable_after_commit(database_url):
+    engine = make_engine(database_url)
+    try:
+        factory = make_session_factory(engine)
+        s: Session = factory()
+        try:
+            row = audit_row(1)
+            s.add(row)
+            s.flush()
+            s.rollback()
+            assert factory.kw["expire_on_commit"] is False
+            assert s.bind is engine
+        finally:
+            s.close()
+    finally:
+        engine.dispose()
