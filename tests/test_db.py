@@ -18,7 +18,6 @@ from shailoo.db import (
     upgrade,
 )
 from shailoo.errors import RuleViolation
-from tests.conftest import is_postgres
 
 
 def audit_row(seq: int) -> AuditRecord:
@@ -80,8 +79,7 @@ def test_naming_convention_is_applied():
     assert "ck_audit_head_single_row" in names
 
 
-@pytest.mark.skipif(is_postgres(), reason="SQLite pragmas")
-def test_sqlite_enforces_foreign_keys(tmp_path):
+def test_sqlite_engines_enforce_foreign_keys_and_use_wal(tmp_path):
     engine = make_engine(f"sqlite:///{tmp_path / 'fk.db'}")
     with engine.connect() as conn:
         assert conn.execute(text("PRAGMA foreign_keys")).scalar() == 1

@@ -1,0 +1,1 @@
+"""Protocols, control checks, aggregation, seat allocation, publication and exports."""
