@@ -24,7 +24,7 @@ ALL_COMMANDS = command_paths(typer.main.get_command(app))
 
 def test_the_command_tree_has_every_group():
     groups = {p[0] for p in ALL_COMMANDS if p}
-    assert groups == {"db", "demo", "elections", "geography", "users", "audit", "serve"}
+    assert {"db", "demo", "elections", "geography", "users", "audit", "serve"} <= groups
     assert ("audit", "verify") in ALL_COMMANDS
     assert ("users", "create") in ALL_COMMANDS
     assert len(ALL_COMMANDS) >= 20

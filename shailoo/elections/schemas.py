@@ -45,6 +45,7 @@ class ContestOut(BaseModel):
     """A contest as published."""
 
     id: int
+    election_id: int
     kind: ContestKind
     name_ky: str
     name_ru: str

@@ -130,8 +130,9 @@ def add_districts(
 
 
 def _contest_out(c: Contest) -> ContestOut:
-    return ContestOut(id=c.id, kind=ContestKind(c.kind), name_ky=c.name_ky, name_ru=c.name_ru,
-                      name_en=c.name_en, seats=c.seats, district_id=c.district_id)
+    return ContestOut(id=c.id, election_id=c.election_id, kind=ContestKind(c.kind),
+                      name_ky=c.name_ky, name_ru=c.name_ru, name_en=c.name_en, seats=c.seats,
+                      district_id=c.district_id)
 
 
 def transition(session: Session, actor: str, election_id: int, to: ElectionStatus,
@@ -174,6 +175,23 @@ def public_get_election(session: Session, election_id: int) -> ElectionDetail:
         contests=[_contest_out(c) for c in contests],
         history=[StatusChangeOut(from_status=h.from_status, to_status=h.to_status,
                                  actor=h.actor, at=h.at, reason=h.reason) for h in history])
+
+
+def public_get_contest(session: Session, contest_id: int) -> tuple[ContestOut, ElectionOut]:
+    """A contest and its election."""
+    contest = session.get(Contest, contest_id)
+    if contest is None:
+        raise NotFound("elections.contest_not_found", f"no contest with id {contest_id}",
+                       contest_id=contest_id)
+    return _contest_out(contest), _out(_get(session, contest.election_id))
+
+
+def public_contests(session: Session, election_id: int) -> list[ContestOut]:
+    """An election's contests, list or presidential first, then districts by number."""
+    _get(session, election_id)
+    rows = session.execute(select(Contest).where(Contest.election_id == election_id)
+                           .order_by(Contest.district_id.is_not(None), Contest.id)).scalars()
+    return [_contest_out(c) for c in rows]
 
 
 def public_calendar(session: Session) -> list[ElectionOut]:

@@ -1,0 +1,1 @@
+"""Election day: devices, identification events, turnout, station status."""
