@@ -264,6 +264,21 @@ def station_path(session: Session, code: str) -> GeoPath:
                    district_ids=districts)
 
 
+def station_paths(session: Session) -> dict[str, tuple[GeoPath, StationKind]]:
+    """Every station's place and kind, in two queries (for bulk work)."""
+    districts: dict[str, set[int]] = {}
+    for code, district_id in session.execute(
+            select(StationDistrict.station_code, StationDistrict.district_id)):
+        districts.setdefault(code, set()).add(district_id)
+    rows = session.execute(select(PollingStation.code, PollingStation.kind,
+                                  PollingStation.tec_code, TerritorialCommission.region_code)
+                           .join(TerritorialCommission,
+                                 PollingStation.tec_code == TerritorialCommission.code))
+    return {code: (GeoPath(region_code=region, tec_code=tec, station_code=code,
+                           district_ids=frozenset(districts.get(code, ()))), StationKind(kind))
+            for code, kind, tec, region in rows}
+
+
 def update_station(session: Session, actor: str, code: str, change: StationUpdate) -> StationOut:
     """Correct a station's name, address, coordinates or planned size (audited)."""
     values = change.model_dump(exclude_unset=True)

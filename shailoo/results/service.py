@@ -4,9 +4,11 @@ per level, quarantine and accept, and read results for publication."""
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from typing import Any, cast
 
-from sqlalchemy import Table, delete, func, insert, select
+from sqlalchemy import Table, delete, func, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -16,11 +18,19 @@ from shailoo.db import unit_of_work
 from shailoo.elections import service as elections
 from shailoo.elections.rules import ContestKind, ElectionStatus
 from shailoo.elections.schemas import ContestOut, ElectionOut
-from shailoo.errors import Conflict, Forbidden, InvalidInput, NotFound, RuleViolation
+from shailoo.errors import (
+    Conflict,
+    Forbidden,
+    InvalidInput,
+    NotFound,
+    RuleViolation,
+    ShailooError,
+)
 from shailoo.geography import service as geography
 from shailoo.geography.rules import StationKind
 from shailoo.kit.clock import utcnow
 from shailoo.kit.hashing import digest
+from shailoo.kit.importing import ImportRejected, ImportReport, RowError, batched
 from shailoo.polling import service as polling
 from shailoo.results.models import (
     CurrentProtocol,
@@ -72,10 +82,56 @@ def set_checks(session: Session, actor: str, election_id: int,
     return checks
 
 
-def _contest_for_station(session: Session, contest: ContestOut, election: ElectionOut,
-                         station: str) -> GeoPath:
-    path = geography.station_path(session, station)
-    kind = geography.public_get_station(session, station).kind
+class _Context:
+    """What validating a protocol needs, looked up once per contest, election and station."""
+
+    def __init__(self, session: Session, all_stations: bool = False) -> None:
+        self.session = session
+        self.contests: dict[int, tuple[ContestOut, ElectionOut]] = {}
+        self.ballots: dict[int, list[str]] = {}
+        self.checks: dict[int, list[ControlCheck]] = {}
+        self.paths = geography.station_paths(session) if all_stations else None
+
+    def contest(self, contest_id: int) -> tuple[ContestOut, ElectionOut]:
+        if contest_id not in self.contests:
+            self.contests[contest_id] = elections.public_get_contest(self.session, contest_id)
+        return self.contests[contest_id]
+
+    def ballot(self, contest_id: int) -> list[str]:
+        if contest_id not in self.ballots:
+            self.ballots[contest_id] = [
+                c.code for c in candidates.public_ballot(self.session, contest_id)]
+        return self.ballots[contest_id]
+
+    def election_checks(self, election_id: int) -> list[ControlCheck]:
+        if election_id not in self.checks:
+            self.checks[election_id] = get_checks(self.session, election_id)
+        return self.checks[election_id]
+
+    def station(self, code: str) -> tuple[GeoPath, StationKind]:
+        if self.paths is None:
+            return (geography.station_path(self.session, code),
+                    geography.public_get_station(self.session, code).kind)
+        if code not in self.paths:
+            raise NotFound("geography.station_not_found",
+                           f"no polling station with code {code!r}", code=code)
+        return self.paths[code]
+
+    def validate(self, protocol: ProtocolIn) -> tuple[ContestOut, ElectionOut, GeoPath]:
+        """Refuse a protocol for a closed election, an unknown choice or a foreign station."""
+        contest, election = self.contest(protocol.contest_id)
+        if election.status not in COUNTING_STATUSES:
+            raise RuleViolation("results.election_not_counting",
+                                f"election {election.id} is {election.status.value}; "
+                                "protocols are taken in while it is polling or counting")
+        _validate_votes(self.ballot(contest.id), contest.id, dict(protocol.votes))
+        path, kind = self.station(protocol.station)
+        _check_station_in_contest(contest, election, protocol.station, path, kind)
+        return contest, election, path
+
+
+def _check_station_in_contest(contest: ContestOut, election: ElectionOut, station: str,
+                              path: GeoPath, kind: StationKind) -> None:
     if contest.kind is ContestKind.SINGLE_MEMBER_DISTRICT:
         if contest.district_id not in path.district_ids:
             raise RuleViolation("results.station_not_in_contest",
@@ -86,11 +142,9 @@ def _contest_for_station(session: Session, contest: ContestOut, election: Electi
         if tier is not None and not tier.abroad_votes:
             raise RuleViolation("results.station_not_in_contest",
                                 f"abroad station {station} does not vote in this list contest")
-    return path
 
 
-def _validate_votes(session: Session, contest_id: int, votes: dict[str, int]) -> None:
-    codes = [c.code for c in candidates.public_ballot(session, contest_id)]
+def _validate_votes(codes: list[str], contest_id: int, votes: dict[str, int]) -> None:
     if not codes:
         raise RuleViolation("results.no_ballot", f"contest {contest_id} has no ballot yet")
     unknown = sorted(set(votes) - set(codes))
@@ -121,14 +175,9 @@ def submit(session: Session, actor: str, protocol: ProtocolIn) -> SubmitOutcome:
     """Store a protocol version: the same content again is a duplicate (stored once); a
     different one after an earlier version is a correction and needs a reason. Failing
     control checks quarantine it (kept, never counted); otherwise it is counted."""
-    contest, election = elections.public_get_contest(session, protocol.contest_id)
-    if election.status not in COUNTING_STATUSES:
-        raise RuleViolation("results.election_not_counting",
-                            f"election {election.id} is {election.status.value}; protocols "
-                            "are taken in while it is polling or counting")
-    _validate_votes(session, contest.id, dict(protocol.votes))
-    path = _contest_for_station(session, contest, election, protocol.station)
-    content = digest(protocol.document() | {"correction_reason": None})
+    ctx = _Context(session)
+    contest, election, path = ctx.validate(protocol)
+    content = _content_hash(protocol)
     key = (contest.id, protocol.station, protocol.source.value)
     with unit_of_work(session):
         current = session.get(CurrentProtocol, key, with_for_update=True)
@@ -148,7 +197,7 @@ def submit(session: Session, actor: str, protocol: ProtocolIn) -> SubmitOutcome:
             Protocol.contest_id == contest.id, Protocol.station_code == protocol.station,
             Protocol.source == protocol.source.value)).scalar() or 0)
         lines = {k: v for k, v in protocol.lines.items() if v is not None}
-        results = run_checks(get_checks(session, election.id), lines, protocol.votes)
+        results = run_checks(ctx.election_checks(election.id), lines, protocol.votes)
         bad = failed(results)
         status = ProtocolStatus.QUARANTINED if bad else ProtocolStatus.ACCEPTED
         row = Protocol(election_id=election.id, contest_id=contest.id,
@@ -189,6 +238,11 @@ def submit(session: Session, actor: str, protocol: ProtocolIn) -> SubmitOutcome:
     return _outcome(row, duplicate=False, message=message)
 
 
+def _content_hash(protocol: ProtocolIn) -> str:
+    """Idempotency key: the protocol's content, whatever the reason or signature sent with it."""
+    return digest(protocol.document() | {"correction_reason": None})
+
+
 def _outcome(row: Protocol, duplicate: bool, message: str) -> SubmitOutcome:
     return SubmitOutcome(protocol_id=row.id, version=row.version,
                          status=ProtocolStatus(row.status), duplicate=duplicate,
@@ -204,33 +258,27 @@ def _transition(session: Session, row: Protocol, old: ProtocolStatus | None,
                                    reason=reason))
 
 
-def _figures(row: Protocol) -> dict[str, int]:
-    values = {f"line:{k}": int(v) for k, v in row.lines.items() if v is not None}
-    values.update({f"choice:{k}": int(v) for k, v in row.votes.items()})
-    values[STATIONS_KEY] = 1
-    return values
-
-
-def _units(row: Protocol) -> list[tuple[str, str]]:
-    return [("contest", "*"), ("region", row.region_code or ABROAD_UNIT), ("tec", row.tec_code)]
+def _as_row(protocol: Protocol) -> dict[str, Any]:
+    return {"contest_id": protocol.contest_id, "source": protocol.source,
+            "region_code": protocol.region_code, "tec_code": protocol.tec_code,
+            "lines": protocol.lines, "votes": protocol.votes}
 
 
 def _count(session: Session, new: Protocol, old: Protocol | None, add_new: bool) -> None:
     """Apply the difference between the counted old version and the new one to every level."""
-    delta: dict[tuple[str, str, str], int] = defaultdict(int)
+    delta: dict[tuple[int, str, str, str, str], int] = defaultdict(int)
     if old is not None:
-        for unit in _units(old):
-            for k, v in _figures(old).items():
-                delta[(*unit, k)] -= v
+        _accumulate(delta, _as_row(old), -1)
     if add_new:
-        for unit in _units(new):
-            for k, v in _figures(new).items():
-                delta[(*unit, k)] += v
-    rows = [{"contest_id": new.contest_id, "source": new.source, "level": level,
-             "unit": unit, "key": key, "value": value}
-            for (level, unit, key), value in delta.items() if value != 0]
+        _accumulate(delta, _as_row(new), +1)
+    rows = _total_rows(delta)
     if rows:
         _add_to_totals(session, rows)
+
+
+def _total_rows(delta: dict[tuple[int, str, str, str, str], int]) -> list[dict[str, Any]]:
+    return [{"contest_id": c, "source": s, "level": lvl, "unit": u, "key": k, "value": v}
+            for (c, s, lvl, u, k), v in delta.items() if v != 0]
 
 
 def _add_to_totals(session: Session, rows: list[dict[str, Any]]) -> None:
@@ -362,15 +410,184 @@ def recompute_totals(session: Session, actor: str, contest_id: int) -> int:
             select(Protocol).join(CurrentProtocol, CurrentProtocol.protocol_id == Protocol.id)
             .where(Protocol.contest_id == contest_id, CurrentProtocol.counted.is_(True))
         ).scalars().all()
-        delta: dict[tuple[str, str, str, str], int] = defaultdict(int)
+        delta: dict[tuple[int, str, str, str, str], int] = defaultdict(int)
         for row in rows:
-            for unit in _units(row):
-                for k, v in _figures(row).items():
-                    delta[(row.source, *unit, k)] += v
-        totals = [{"contest_id": contest_id, "source": s, "level": lvl, "unit": u, "key": k,
-                   "value": v} for (s, lvl, u, k), v in delta.items() if v != 0]
+            _accumulate(delta, _as_row(row), +1)
+        totals = _total_rows(delta)
         if totals:
             session.execute(insert(ResultTotal), totals)
         audit.record(session, actor, "results.totals_recomputed", "contest", contest_id,
                      {"protocols": len(rows)})
     return len(rows)
+
+
+
+@dataclass
+class BulkSummary:
+    """What a bulk import did."""
+
+    source: str
+    read: int = 0
+    accepted: int = 0
+    quarantined: int = 0
+    duplicates: int = 0
+    corrections: int = 0
+
+    def as_dict(self) -> dict[str, Any]:
+        """JSON form."""
+        return dict(vars(self))
+
+
+@dataclass
+class _State:
+    """The current version of one contest/station/source during a bulk import."""
+
+    row: dict[str, Any]  # contest_id, source, region_code, tec_code, lines, votes (+ id)
+    content_hash: str
+    version: int
+    counted: bool
+
+
+def _current_states(session: Session) -> dict[tuple[int, str, str], _State]:
+    rows = session.execute(
+        select(Protocol.id, Protocol.contest_id, Protocol.station_code, Protocol.source,
+               Protocol.region_code, Protocol.tec_code, Protocol.lines, Protocol.votes,
+               Protocol.content_hash, Protocol.version, CurrentProtocol.counted)
+        .join(CurrentProtocol, CurrentProtocol.protocol_id == Protocol.id))
+    return {(r.contest_id, r.station_code, r.source): _State(
+        {"id": r.id, "contest_id": r.contest_id, "source": r.source,
+         "region_code": r.region_code, "tec_code": r.tec_code, "lines": r.lines,
+         "votes": r.votes}, r.content_hash, r.version, r.counted) for r in rows}
+
+
+def _accumulate(delta: dict[tuple[int, str, str, str, str], int], row: dict[str, Any],
+                sign: int) -> None:
+    figures = {f"line:{k}": int(v) for k, v in row["lines"].items() if v is not None}
+    figures.update({f"choice:{k}": int(v) for k, v in row["votes"].items()})
+    figures[STATIONS_KEY] = 1
+    units = [("contest", "*"), ("region", row["region_code"] or ABROAD_UNIT),
+             ("tec", row["tec_code"])]
+    for level, unit in units:
+        for key, value in figures.items():
+            delta[(row["contest_id"], row["source"], level, unit, key)] += sign * value
+
+
+def submit_many(session: Session, actor: str, items: Iterable[tuple[int, ProtocolIn]],
+                source: str, progress: Callable[[int], None] | None = None,
+                batch_size: int = 2000) -> BulkSummary:
+    """Take in many protocols in one transaction, as ``submit`` would one by one: duplicates
+    are skipped, corrections need a reason, failing checks quarantine. Any refused protocol
+    (unknown station, contest or choice...) rejects the whole import, each named by line."""
+    report = ImportReport(source)
+    summary = BulkSummary(source)
+    with unit_of_work(session):
+        ctx = _Context(session, all_stations=True)
+        states = _current_states(session)
+        inserts: list[dict[str, Any]] = []
+        superseded: list[tuple[dict[str, Any], str]] = []
+        delta: dict[tuple[int, str, str, str, str], int] = defaultdict(int)
+        now = utcnow()
+        for line, protocol in items:
+            summary.read += 1
+            if progress is not None and summary.read % 1000 == 0:
+                progress(1000)
+            try:
+                contest, election, path = ctx.validate(protocol)
+            except ShailooError as exc:
+                report.add_error(RowError(source, line, exc.code, exc.message))
+                continue
+            key = (contest.id, protocol.station, protocol.source.value)
+            content = _content_hash(protocol)
+            state = states.get(key)
+            if state is not None and state.content_hash == content:
+                summary.duplicates += 1
+                continue
+            if state is not None and protocol.correction_reason is None:
+                report.add_error(RowError(source, line, "correction_reason",
+                                          "a different protocol for a station that has one "
+                                          "is a correction and needs a reason"))
+                continue
+            lines = {k: v for k, v in protocol.lines.items() if v is not None}
+            results = run_checks(ctx.election_checks(election.id), lines, protocol.votes)
+            bad = failed(results)
+            status = ProtocolStatus.QUARANTINED if bad else ProtocolStatus.ACCEPTED
+            row: dict[str, Any] = {
+                   "election_id": election.id, "contest_id": contest.id,
+                   "station_code": protocol.station, "source": protocol.source.value,
+                   "version": (state.version if state else 0) + 1, "status": status.value,
+                   "content_hash": content, "lines": lines, "votes": dict(protocol.votes),
+                   "checks": [r.as_dict() for r in results], "submitted_by": actor,
+                   "received_at": now, "correction_reason": protocol.correction_reason,
+                   "region_code": path.region_code, "tec_code": path.tec_code or ""}
+            inserts.append(row)
+            if state is not None:
+                summary.corrections += 1
+                superseded.append((state.row, protocol.correction_reason or ""))
+                if state.counted:
+                    _accumulate(delta, state.row, -1)
+            counted = status is ProtocolStatus.ACCEPTED
+            if counted:
+                summary.accepted += 1
+                _accumulate(delta, row, +1)
+            else:
+                summary.quarantined += 1
+            states[key] = _State(row, content, row["version"], counted)
+        if not report.ok:
+            raise ImportRejected(report)
+        for batch in batched(inserts, batch_size):
+            ids = session.execute(insert(Protocol).returning(Protocol.id,
+                                                             sort_by_parameter_order=True),
+                                  batch).scalars().all()
+            for row, new_id in zip(batch, ids, strict=True):
+                row["id"] = new_id
+        _bulk_transitions(session, actor, inserts, superseded, now, batch_size)
+        _bulk_currents(session, states, {id(r) for r in inserts}, batch_size)
+        for batch in batched(_total_rows(delta), batch_size):
+            _add_to_totals(session, batch)
+        audit.record(session, actor, "results.protocols_imported", "import", source,
+                     summary.as_dict() | {"content_digest": digest(
+                         [r["content_hash"] for r in inserts])})
+    if progress is not None:
+        progress(summary.read % 1000)
+    return summary
+
+
+def _bulk_transitions(session: Session, actor: str, inserts: list[dict[str, Any]],
+                      superseded: list[tuple[dict[str, Any], str]], now: Any,
+                      batch_size: int) -> None:
+    steps = [{"protocol_id": r["id"], "from_status": None, "to_status": r["status"],
+              "actor": actor, "at": now,
+              "reason": "checks passed" if r["status"] == "accepted" else "failed: " + ", ".join(
+                  c["id"] for c in r["checks"] if c["passed"] is False)} for r in inserts]
+    old_ids = [old["id"] for old, _reason in superseded]
+    old_status = dict(session.execute(select(Protocol.id, Protocol.status).where(
+        Protocol.id.in_(old_ids))).all()) if old_ids else {}
+    for old, reason in superseded:
+        steps.append({"protocol_id": old["id"], "from_status": old_status[old["id"]],
+                      "to_status": ProtocolStatus.SUPERSEDED.value, "actor": actor, "at": now,
+                      "reason": f"corrected: {reason}"})
+    for batch in batched(steps, batch_size):
+        session.execute(insert(ProtocolTransition), batch)
+    for batch in batched(old_ids, batch_size):
+        session.execute(update(Protocol).where(Protocol.id.in_(batch)).values(
+            status=ProtocolStatus.SUPERSEDED.value))
+
+
+def _bulk_currents(session: Session, states: dict[tuple[int, str, str], _State],
+                   new_rows: set[int], batch_size: int) -> None:
+    changed = [{"contest_id": c, "station_code": st, "source": src,
+                "protocol_id": state.row["id"], "counted": state.counted}
+               for (c, st, src), state in states.items() if id(state.row) in new_rows]
+    table = cast(Table, CurrentProtocol.__table__)
+    keys = ["contest_id", "station_code", "source"]
+    dialect = session.get_bind().dialect.name
+    for batch in batched(changed, batch_size):
+        if dialect == "postgresql":
+            pg = postgresql.insert(table)
+            stmt: Any = pg.on_conflict_do_update(index_elements=keys, set_={
+                "protocol_id": pg.excluded.protocol_id, "counted": pg.excluded.counted})
+        else:
+            lite = sqlite.insert(table)
+            stmt = lite.on_conflict_do_update(index_elements=keys, set_={
+                "protocol_id": lite.excluded.protocol_id, "counted": lite.excluded.counted})
+        session.execute(stmt, batch)
