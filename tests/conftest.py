@@ -12,6 +12,7 @@ import os
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import Engine, text
@@ -124,3 +125,22 @@ def _cheap_password_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
 
     monkeypatch.setattr("shailoo.auth.passwords._HASHER",
                         PasswordHasher(time_cost=1, memory_cost=8, parallelism=1))
+
+
+@pytest.fixture
+def client(session: Session) -> Iterator[Any]:
+    """A test client of the app whose requests share the test's rolled-back session."""
+    from fastapi.testclient import TestClient
+
+    from shailoo.config import Settings
+    from shailoo.web.app import create_app
+    from shailoo.web.deps import get_session
+
+    app = create_app(Settings(database_url="sqlite://"), session_factory=lambda: session)
+
+    def same_session() -> Iterator[Session]:
+        yield session
+
+    app.dependency_overrides[get_session] = same_session
+    with TestClient(app) as test_client:
+        yield test_client

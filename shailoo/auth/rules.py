@@ -29,13 +29,19 @@ class Permission(StrEnum):
     STATIONS_EDIT = "geography.stations.edit"
     ELECTIONS_MANAGE = "elections.manage"
     TOKENS_OWN = "auth.tokens.own"
+    RESULTS_SUBMIT = "results.submit"
+    RESULTS_SUPERVISE = "results.supervise"
+    RESULTS_CONFIGURE = "results.configure"
+    DEVICES_MANAGE = "polling.devices.manage"
 
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.CEC_ADMIN: frozenset(Permission),
-    Role.TEC_MEMBER: frozenset({Permission.STATIONS_EDIT, Permission.TOKENS_OWN}),
-    Role.DEC_MEMBER: frozenset({Permission.STATIONS_EDIT, Permission.TOKENS_OWN}),
-    Role.PEC_MEMBER: frozenset({Permission.TOKENS_OWN}),
+    Role.TEC_MEMBER: frozenset({Permission.STATIONS_EDIT, Permission.TOKENS_OWN,
+                                Permission.RESULTS_SUBMIT, Permission.RESULTS_SUPERVISE}),
+    Role.DEC_MEMBER: frozenset({Permission.STATIONS_EDIT, Permission.TOKENS_OWN,
+                                Permission.RESULTS_SUBMIT}),
+    Role.PEC_MEMBER: frozenset({Permission.TOKENS_OWN, Permission.RESULTS_SUBMIT}),
     Role.BIOMETRIC_OPERATOR: frozenset({Permission.TOKENS_OWN}),
     Role.PARTY_FINANCE_OFFICER: frozenset({Permission.TOKENS_OWN}),
     Role.OBSERVER: frozenset({Permission.TOKENS_OWN}),

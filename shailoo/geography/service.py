@@ -52,7 +52,7 @@ from shailoo.kit.importing import (
     write_csv,
 )
 from shailoo.kit.text import kyrgyz_sort_key, search_key
-from shailoo.types import GeoPath
+from shailoo.types import GeoPath, ScopeKind
 
 BATCH_SIZE = 2000
 
@@ -277,6 +277,25 @@ def station_paths(session: Session) -> dict[str, tuple[GeoPath, StationKind]]:
     return {code: (GeoPath(region_code=region, tec_code=tec, station_code=code,
                            district_ids=frozenset(districts.get(code, ()))), StationKind(kind))
             for code, kind, tec, region in rows}
+
+
+def tec_codes_in_scope(session: Session, kind: ScopeKind, code: str | None) -> set[str] | None:
+    """The territorial commissions a scope reaches (None: all of them, for the nation)."""
+    if kind is ScopeKind.NATION:
+        return None
+    if kind is ScopeKind.REGION:
+        return set(session.execute(select(TerritorialCommission.code).where(
+            TerritorialCommission.region_code == code)).scalars())
+    if kind is ScopeKind.TERRITORIAL:
+        return {code} if code else set()
+    if kind is ScopeKind.STATION:
+        return set(session.execute(select(PollingStation.tec_code).where(
+            PollingStation.code == code)).scalars())
+    district = int(code) if code and code.isdigit() else -1
+    return set(session.execute(
+        select(PollingStation.tec_code).join(
+            StationDistrict, StationDistrict.station_code == PollingStation.code)
+        .where(StationDistrict.district_id == district)).scalars())
 
 
 def update_station(session: Session, actor: str, code: str, change: StationUpdate) -> StationOut:

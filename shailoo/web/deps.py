@@ -39,7 +39,7 @@ def current_principal(request: Request, session: Session = Depends(get_session)
 class Guard:
     """The principal of a write request, with the permission the route requires."""
 
-    principal: auth.Principal
+    principal: auth.Principal | None
     permission: Permission
 
     def check(self, target: GeoPath | None) -> auth.Principal:
@@ -49,17 +49,22 @@ class Guard:
     @property
     def actor(self) -> str:
         """Audit label of the principal."""
-        return self.principal.label
+        return auth.check_permission(self.principal, self.permission).label
 
 
-def require(permission: Permission, nationwide: bool = True) -> Callable[..., Guard]:
+def require(permission: Permission, nationwide: bool = True,
+            devices_allowed: bool = False) -> Callable[..., Guard]:
     """Dependency that every write route uses: authenticates and authorises.
 
     With ``nationwide`` the action must be covered by a nation scope; otherwise the route calls
-    ``guard.check(target)`` with the territory it acts on.
+    ``guard.check(target)`` with the territory it acts on. With ``devices_allowed`` a request
+    without a user may go on, for a route that verifies a device signature instead; any
+    ``guard.check`` then refuses it.
     """
 
     def dependency(principal: auth.Principal | None = Depends(current_principal)) -> Guard:
+        if principal is None and devices_allowed:
+            return Guard(None, permission)
         if nationwide:
             checked = auth.authorize(principal, permission, None)
         else:

@@ -2,31 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
-from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
 from shailoo.auth import service as auth
 from shailoo.auth.rules import Role, Scope
-from shailoo.config import Settings
 from shailoo.types import ScopeKind
-from shailoo.web.app import create_app
-from shailoo.web.deps import get_session
 from tests.factories import PASSWORD, make_country, make_election, make_user
-
-
-@pytest.fixture
-def client(session: Session) -> Iterator[TestClient]:
-    app = create_app(Settings(database_url="sqlite://"), session_factory=lambda: session)
-
-    def same_session() -> Iterator[Session]:
-        yield session
-
-    app.dependency_overrides[get_session] = same_session
-    with TestClient(app) as test_client:
-        yield test_client
 
 
 @pytest.fixture

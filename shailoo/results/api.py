@@ -1,0 +1,88 @@
+"""Results JSON API: protocols in (signed by a device, or by a commission member in scope),
+quarantine decisions, control checks, and public results."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Depends
+from sqlalchemy.orm import Session
+
+from shailoo.auth.rules import Permission
+from shailoo.geography import service as geography
+from shailoo.results import reports, service
+from shailoo.results.rules import ControlCheck, Source
+from shailoo.results.schemas import AcceptIn, ProtocolIn, ProtocolOut, SubmitOutcome
+from shailoo.web.deps import Guard, get_session, require
+
+router = APIRouter(prefix="/api/results", tags=["results"])
+
+
+@router.post("/protocols")
+def submit_protocol(protocol: ProtocolIn,
+                    guard: Guard = Depends(require(Permission.RESULTS_SUBMIT, nationwide=False,
+                                                   devices_allowed=True)),
+                    session: Session = Depends(get_session)) -> SubmitOutcome:
+    """A station protocol: a scanner's, signed with its device key (no user), or a manual
+    one from a commission member whose scope covers the station. The same content twice is
+    taken once; the answer says so."""
+    if protocol.source is Source.SCANNER and guard.principal is None:
+        return service.submit_from_device(session, protocol)
+    principal = guard.check(geography.station_path(session, protocol.station))
+    return service.submit(session, principal.label, protocol)
+
+
+@router.post("/protocols/{protocol_id}/accept")
+def accept(protocol_id: int, decision: AcceptIn,
+           guard: Guard = Depends(require(Permission.RESULTS_SUPERVISE, nationwide=False)),
+           session: Session = Depends(get_session)) -> SubmitOutcome:
+    """Count a quarantined protocol, with a written reason (its commission or the CEC)."""
+    principal = guard.check(service.protocol_path(session, protocol_id))
+    return service.accept_quarantined(session, principal.label, protocol_id, decision.reason)
+
+
+@router.get("/{election_id}/quarantine")
+def quarantine(election_id: int,
+               guard: Guard = Depends(require(Permission.RESULTS_SUPERVISE, nationwide=False)),
+               session: Session = Depends(get_session)) -> list[ProtocolOut]:
+    """Quarantined protocols in the caller's territory, awaiting a decision."""
+    assert guard.principal is not None  # devices are not allowed here
+    scope = guard.principal.scope
+    return service.quarantine_queue(session, election_id,
+                                    geography.tec_codes_in_scope(session, scope.kind,
+                                                                 scope.code))
+
+
+@router.get("/{election_id}/checks")
+def checks(election_id: int, session: Session = Depends(get_session)) -> list[ControlCheck]:
+    """The election's control checks."""
+    return service.get_checks(session, election_id)
+
+
+@router.put("/{election_id}/checks")
+def set_checks(election_id: int, checks: list[ControlCheck],
+               guard: Guard = Depends(require(Permission.RESULTS_CONFIGURE)),
+               session: Session = Depends(get_session)) -> list[ControlCheck]:
+    """Configure the election's control checks (CEC)."""
+    return service.set_checks(session, guard.actor, election_id, checks)
+
+
+@router.get("/contests/{contest_id}")
+def contest(contest_id: int, source: Source = Source.MANUAL, level: str = "contest",
+            unit: str = "*", session: Session = Depends(get_session)) -> dict[str, Any]:
+    """A contest's results at a level (contest, region, tec) with the next level down."""
+    below = {"contest": "region", "region": "tec"}.get(level)
+    return reports.public_contest_report(session, contest_id, source, level, unit,
+                                         breakdown_level=below).as_dict()
+
+
+@router.get("/{election_id}/stations/{station}")
+def station(election_id: int, station: str,
+            session: Session = Depends(get_session)) -> list[dict[str, Any]]:
+    """A station's scanner and manual protocols per contest, with their differences."""
+    geography.public_get_station(session, station)
+    return [{"contest_id": c["contest"].id,
+             "scanner": c["scanner"].model_dump(mode="json") if c["scanner"] else None,
+             "manual": c["manual"].model_dump(mode="json") if c["manual"] else None,
+             "differences": {k: list(v) for k, v in c["differences"].items()}}
+            for c in reports.public_station_comparison(session, election_id, station)]

@@ -1,0 +1,183 @@
+"""Reading results for publication: contest reports with the law's percentages, progress,
+drill-down by level, and scanner-versus-manual comparison per station."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from fractions import Fraction
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from shailoo.candidates import service as candidates
+from shailoo.candidates.schemas import ChoiceKind, ChoiceOut
+from shailoo.elections import service as elections
+from shailoo.elections.rules import ContestKind
+from shailoo.elections.schemas import ContestOut, ElectionOut
+from shailoo.geography import service as geography
+from shailoo.geography.rules import StationKind
+from shailoo.results import service
+from shailoo.results.rules import LINES, Source, protocol_differences
+from shailoo.results.schemas import ProtocolOut
+
+
+@dataclass(frozen=True)
+class ChoiceResult:
+    """One ballot line's votes and shares (shares are for display, never stored)."""
+
+    choice: ChoiceOut
+    votes: int
+    share_of_participants: Fraction | None
+    share_of_valid: Fraction | None
+
+
+@dataclass
+class ContestReport:
+    """A contest's figures from one source at one unit (the whole contest, a region, a TEC)."""
+
+    contest: ContestOut
+    source: Source
+    level: str
+    unit: str
+    choices: list[ChoiceResult]
+    lines: dict[str, int]
+    participants: int
+    valid: int
+    voters: int
+    stations_reporting: int
+    stations_expected: int
+    outcome: dict[str, Any] | None = None
+    breakdown: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def turnout(self) -> Fraction | None:
+        """Voters who took part over voters on the lists of the reporting stations."""
+        return Fraction(self.participants, self.voters) if self.voters else None
+
+    def as_dict(self) -> dict[str, Any]:
+        """JSON form: counts as integers, shares as decimal strings with 4 places."""
+        return {
+            "contest": self.contest.model_dump(mode="json"), "source": self.source.value,
+            "level": self.level, "unit": self.unit,
+            "stations_reporting": self.stations_reporting,
+            "stations_expected": self.stations_expected, "voters": self.voters,
+            "participants": self.participants, "valid": self.valid,
+            "turnout": _decimal(self.turnout), "lines": self.lines,
+            "choices": [{"code": c.choice.code, "kind": c.choice.kind.value,
+                         "name_ky": c.choice.name_ky, "name_ru": c.choice.name_ru,
+                         "name_en": c.choice.name_en, "votes": c.votes,
+                         "share_of_participants": _decimal(c.share_of_participants),
+                         "share_of_valid": _decimal(c.share_of_valid)} for c in self.choices],
+            "outcome": self.outcome, "breakdown": self.breakdown}
+
+
+def _decimal(value: Fraction | None) -> str | None:
+    return None if value is None else f"{float(value):.4f}"
+
+
+def expected_stations(session: Session, contest: ContestOut, election: ElectionOut
+                      ) -> Counter[tuple[str, str]]:
+    """How many stations vote in the contest, per (level, unit)."""
+    counts: Counter[tuple[str, str]] = Counter()
+    abroad_votes = election.system.list_tier.abroad_votes if election.system.list_tier else True
+    for path, kind in geography.station_paths(session).values():
+        if contest.kind is ContestKind.SINGLE_MEMBER_DISTRICT:
+            if contest.district_id not in path.district_ids:
+                continue
+        elif kind is StationKind.ABROAD and not (
+                abroad_votes or contest.kind is not ContestKind.NATIONAL_LIST):
+            continue
+        counts[("contest", "*")] += 1
+        counts[("region", path.region_code or service.ABROAD_UNIT)] += 1
+        counts[("tec", path.tec_code or "")] += 1
+    return counts
+
+
+def _report(contest: ContestOut, ballot: list[ChoiceOut], source: Source, level: str,
+            unit: str, figures: dict[str, int], expected: int) -> ContestReport:
+    votes = {c.code: figures.get(f"choice:{c.code}", 0) for c in ballot}
+    lines = {name: figures[f"line:{name}"] for name in LINES if f"line:{name}" in figures}
+    votes_total = sum(votes.values())
+    valid = sum(v for code, v in votes.items()
+                if next(c for c in ballot if c.code == code).kind is not ChoiceKind.AGAINST_ALL)
+    found = lines.get("ballots_found_stationary", 0) + lines.get("ballots_found_mobile", 0)
+    invalid = lines.get("ballots_invalid", 0)
+    # The law's denominator; never smaller than what was counted, so shares never pass 100 %.
+    participants = max(found, votes_total + invalid)
+    choices = [ChoiceResult(c, votes[c.code],
+                            Fraction(votes[c.code], participants) if participants else None,
+                            Fraction(votes[c.code], votes_total) if votes_total else None)
+               for c in ballot]
+    return ContestReport(contest=contest, source=source, level=level, unit=unit,
+                         choices=choices, lines=lines, participants=participants,
+                         valid=valid,
+                         voters=lines.get("voters_list", 0) + lines.get("voters_additional", 0),
+                         stations_reporting=figures.get(service.STATIONS_KEY, 0),
+                         stations_expected=expected)
+
+
+def public_contest_report(session: Session, contest_id: int, source: Source,
+                          level: str = "contest", unit: str = "*",
+                          breakdown_level: str | None = None) -> ContestReport:
+    """A contest's results from one source at one unit, optionally with the next level down
+    (e.g. the regions of the whole contest, or the TECs of a region)."""
+    contest, election = elections.public_get_contest(session, contest_id)
+    ballot = candidates.public_ballot(session, contest_id)
+    expected = expected_stations(session, contest, election)
+    at_level = service.public_totals(session, contest_id, source, level)
+    report = _report(contest, ballot, source, level, unit, at_level.get(unit, {}),
+                     expected[(level, unit)])
+    if breakdown_level:
+        below = service.public_totals(session, contest_id, source, breakdown_level)
+        units = sorted(u for (lvl, u) in expected if lvl == breakdown_level)
+        if level == "region" and breakdown_level == "tec":
+            units = [u for u in units if u in _tecs_of_region(session, unit)]
+        for u in units:
+            sub = _report(contest, ballot, source, breakdown_level, u, below.get(u, {}),
+                          expected[(breakdown_level, u)])
+            report.breakdown.append(sub.as_dict() | {"contest": None})
+    return report
+
+
+def _tecs_of_region(session: Session, region: str) -> set[str]:
+    if region == service.ABROAD_UNIT:
+        return {c.code for c in geography.public_list_commissions(session, abroad=True)}
+    return {c.code for c in geography.public_list_commissions(session, region=region)}
+
+
+def public_station_comparison(session: Session, election_id: int,
+                              station: str) -> list[dict[str, Any]]:
+    """Per contest of the station: the scanner and the manual protocol side by side, with
+    every differing line and ballot line."""
+    protocols = service.public_station_protocols(session, election_id, station)
+    by_contest: dict[int, dict[str, ProtocolOut]] = {}
+    for p in protocols:
+        by_contest.setdefault(p.contest_id, {})[p.source.value] = p
+    comparison = []
+    for contest in elections.public_contests(session, election_id):
+        found = by_contest.get(contest.id)
+        if not found:
+            continue
+        scanner, manual = found.get("scanner"), found.get("manual")
+        ballot = candidates.public_ballot(session, contest.id)
+
+        def flat(p: ProtocolOut | None) -> dict[str, int | None]:
+            if p is None:
+                return {}
+            values: dict[str, int | None] = {f"line:{k}": v for k, v in p.lines.items()}
+            values.update({f"choice:{k}": v for k, v in p.votes.items()})
+            return values
+
+        differences = protocol_differences(flat(scanner), flat(manual)) if (
+            scanner and manual) else {}
+        comparison.append({"contest": contest, "ballot": ballot, "scanner": scanner,
+                           "manual": manual, "differences": differences})
+    return comparison
+
+
+def main_contest(session: Session, election_id: int) -> ContestOut:
+    """The election's nationwide contest (list, presidency or referendum)."""
+    contests = elections.public_contests(session, election_id)
+    return next((c for c in contests if c.kind is not ContestKind.SINGLE_MEMBER_DISTRICT),
+                contests[0])
