@@ -144,3 +144,22 @@ def client(session: Session) -> Iterator[Any]:
     app.dependency_overrides[get_session] = same_session
     with TestClient(app) as test_client:
         yield test_client
+
+
+SHARED_DIR = Path(os.environ.get("SHAILOO_SHARED_DIR",
+                                 Path(__file__).resolve().parents[2] / "shared"))
+
+
+def shared_data(relative: str) -> Path:
+    """A file of the project's shared real data (../shared/data beside the checkout).
+
+    On a machine without it the test is skipped with the reason; under CI it fails, since
+    CI always has it."""
+    path = SHARED_DIR / "data" / relative
+    if not path.exists():
+        message = (f"shared data {path} is missing; set SHAILOO_SHARED_DIR to the folder "
+                   "that holds data/")
+        if os.environ.get("CI") == "true":
+            pytest.fail(message)
+        pytest.skip(message)
+    return path

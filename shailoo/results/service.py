@@ -376,13 +376,19 @@ def public_station_protocols(session: Session, election_id: int,
 
 
 def public_counted_protocols(session: Session, election_id: int,
-                             source: Source | None = None) -> list[ProtocolOut]:
-    """Every counted current protocol of an election (for exports), by station."""
+                             source: Source | None = None, contest_id: int | None = None,
+                             tec: str | None = None) -> list[ProtocolOut]:
+    """Counted current protocols of an election (for exports and the station lists), by
+    station; optionally of one source, contest or territorial commission."""
     stmt = (select(Protocol).join(CurrentProtocol, CurrentProtocol.protocol_id == Protocol.id)
             .where(Protocol.election_id == election_id, CurrentProtocol.counted.is_(True))
             .order_by(Protocol.station_code, Protocol.contest_id, Protocol.source))
     if source is not None:
         stmt = stmt.where(Protocol.source == source.value)
+    if contest_id is not None:
+        stmt = stmt.where(Protocol.contest_id == contest_id)
+    if tec is not None:
+        stmt = stmt.where(Protocol.tec_code == tec)
     return [_protocol_out(r) for r in session.execute(stmt).scalars()]
 
 

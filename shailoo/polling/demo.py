@@ -1,0 +1,34 @@
+"""Demo step: a ballot scanner registered at every station, with a key derived from the
+seed so that the polls-close simulator can sign as each device."""
+
+from __future__ import annotations
+
+import hashlib
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+from shailoo.demo.registry import DemoContext, demo_step
+from shailoo.geography import service as geography
+from shailoo.polling import service
+from shailoo.polling.signing import public_key_hex
+
+
+def demo_device_key(seed: int, station: str) -> Ed25519PrivateKey:
+    """The demo scanner's private key at a station (demo only: derived, not secret)."""
+    return Ed25519PrivateKey.from_private_bytes(
+        hashlib.sha256(f"shailoo-demo:{seed}:{station}".encode()).digest())
+
+
+def demo_device_id(station: str) -> str:
+    """The demo scanner's id at a station."""
+    return f"abb-{station}"
+
+
+@demo_step("devices", order=50)
+def generate_devices(ctx: DemoContext) -> None:
+    """One scanner per station."""
+    stations = geography.public_list_stations(ctx.session)
+    for s in stations:
+        service.register_device(ctx.session, ctx.actor, demo_device_id(s.code), "scanner",
+                                s.code, public_key_hex(demo_device_key(ctx.seed, s.code)))
+    ctx.log(f"devices: {len(stations)} ballot scanners registered")
