@@ -29,3 +29,25 @@ def generate(
     username, password = ctx.produced["admin"]
     typer.echo(f"Demo country ready. Sign in at /login as {username!r} with password "
                f"{password!r}.")
+
+
+@app.command("polls-close")
+@handle_errors
+def polls_close(
+    minutes: float = typer.Option(3.0, min=0, help="how long the protocols take to arrive"),
+    seed: int = typer.Option(1, help="the seed the demo country was generated with"),
+    url: str | None = typer.Option(None, help="send through this server's API, e.g. "
+                                              "http://127.0.0.1:8000 (else in-process)"),
+) -> None:
+    """Close the polls of the demo election: every scanner's signed count, then the manual
+    protocols (a few differ, a few fail the checks); open /results/<id> to watch."""
+    from shailoo.config import get_settings
+    from shailoo.results.closing import close_polls
+    from shailoo.runtime import engine_for, ensure_schema_current, session_factory_for
+
+    database_url = get_settings().database_url
+    ensure_schema_current(engine_for(database_url))
+    summary = close_polls(session_factory_for(database_url), seed, minutes, url,
+                          log=lambda m: err_console.print(m, highlight=False))
+    typer.echo(f"scanner {summary.scanner}, manual {summary.manual}, differing "
+               f"{summary.differing}, quarantined {summary.quarantined}")

@@ -79,10 +79,12 @@ def _contest_context(request: Request, session: Session, election_id: int,
                                   "progress": totals.get(service.STATIONS_KEY, 0)})
     progress = (Fraction(report.stations_reporting, report.stations_expected)
                 if report.stations_expected else None)
+    decided = reports.outcome(session, report) if level == "contest" else None
     return {"election": election, "report": report, "source": source,
             "sources": [s.value for s in Source], "progress": progress,
-            "outcome": reports.outcome(session, report) if level == "contest" else None,
-            "seats": None, "breakdown_title": _breakdown_title(level),
+            "outcome": decided,
+            "seats": decided["seats"] if decided and decided.get("kind") == "seats" else None,
+            "breakdown_title": _breakdown_title(level),
             "unit_label": labels.get((level, unit)) if level != "contest" else None,
             "crumbs": crumbs, "districts": districts,
             "stations": service.public_counted_protocols(

@@ -15,9 +15,11 @@ from shailoo.candidates.schemas import ChoiceKind, ChoiceOut
 from shailoo.elections import service as elections
 from shailoo.elections.rules import ContestKind
 from shailoo.elections.schemas import ContestOut, ElectionOut
+from shailoo.elections.systems import AgainstAllRule, Denominator, ListTier
 from shailoo.geography import service as geography
 from shailoo.geography.rules import StationKind
-from shailoo.results import service
+from shailoo.results import outcome as outcome_rules
+from shailoo.results import seats, service
 from shailoo.results.rules import LINES, Source, protocol_differences
 from shailoo.results.schemas import ProtocolOut
 
@@ -98,9 +100,7 @@ def _report(contest: ContestOut, ballot: list[ChoiceOut], source: Source, level:
             unit: str, figures: dict[str, int], expected: int) -> ContestReport:
     votes = {c.code: figures.get(f"choice:{c.code}", 0) for c in ballot}
     lines = {name: figures[f"line:{name}"] for name in LINES if f"line:{name}" in figures}
-    votes_total = sum(votes.values())
-    valid = sum(v for code, v in votes.items()
-                if next(c for c in ballot if c.code == code).kind is not ChoiceKind.AGAINST_ALL)
+    votes_total = sum(votes.values())  # valid ballots, "against all" included
     found = lines.get("ballots_found_stationary", 0) + lines.get("ballots_found_mobile", 0)
     invalid = lines.get("ballots_invalid", 0)
     # The law's denominator; never smaller than what was counted, so shares never pass 100 %.
@@ -111,7 +111,7 @@ def _report(contest: ContestOut, ballot: list[ChoiceOut], source: Source, level:
                for c in ballot]
     return ContestReport(contest=contest, source=source, level=level, unit=unit,
                          choices=choices, lines=lines, participants=participants,
-                         valid=valid,
+                         valid=votes_total,
                          voters=lines.get("voters_list", 0) + lines.get("voters_additional", 0),
                          stations_reporting=figures.get(service.STATIONS_KEY, 0),
                          stations_expected=expected)
@@ -183,6 +183,83 @@ def main_contest(session: Session, election_id: int) -> ContestOut:
                 contests[0])
 
 
+
 def outcome(session: Session, report: ContestReport) -> dict[str, Any] | None:
-    """The contest's outcome from a report (seats, winner or runoff), when it can be told."""
-    return None
+    """The contest's outcome on the counted figures: seats with their transcript for a list
+    contest, the winner of a district, the president or a runoff; None before any count.
+    While stations are missing the outcome is marked provisional."""
+    if report.stations_reporting == 0:
+        return None
+    contest = report.contest
+    _, election = elections.public_get_contest(session, contest.id)
+    system = election.system
+    votes = {c.choice.code: c.votes for c in report.choices
+             if c.choice.kind is not ChoiceKind.AGAINST_ALL}
+    against = sum(c.votes for c in report.choices if c.choice.kind is ChoiceKind.AGAINST_ALL)
+    against_rule = against if system.against_all is AgainstAllRule.FAILS_IF_LEADER_BELOW else None
+    names = {c.choice.code: c.choice.name_en for c in report.choices}
+    seed = f"shailoo:contest:{contest.id}"
+    provisional = report.stations_reporting < report.stations_expected
+    result: dict[str, Any] = {"provisional": provisional, "seats": {}, "transcript": []}
+    if contest.kind is ContestKind.NATIONAL_LIST and system.list_tier is not None:
+        standing = outcome_rules.list_contest_against_all(votes, against_all=against_rule)
+        if standing.kind is outcome_rules.DecisionKind.FAILED:
+            return result | {"kind": "failed", "summary": standing.reason}
+        allocation = _allocate_list(session, report, system.list_tier, votes, seed)
+        won = ", ".join(f"{names[p]} {n}" for p, n in sorted(
+            allocation.seats.items(), key=lambda x: -x[1]) if n)
+        return result | {"kind": "seats", "seats": allocation.seats,
+                         "summary": f"Seats: {won}.",
+                         "transcript": [step.text for step in allocation.transcript]}
+    if contest.kind is ContestKind.PRESIDENTIAL and system.presidential is not None:
+        decision = outcome_rules.presidential(
+            votes, participants=report.participants, against_all=against_rule,
+            majority_percent=system.presidential.majority_percent,
+            runoff_candidates=system.presidential.runoff_candidates, seed=seed)
+    else:
+        decision = outcome_rules.plurality(votes, against_all=against_rule, seed=seed)
+    winners = {p: 1 for p in decision.winners}
+    return result | {"kind": decision.kind.value, "seats": winners, "summary": decision.reason,
+                     "winners": list(decision.winners), "runoff": list(decision.runoff)}
+
+
+def _allocate_list(session: Session, report: ContestReport, tier: ListTier,
+                   votes: dict[str, int], seed: str) -> seats.Allocation:
+    threshold = denominator = None
+    if tier.national_threshold is not None:
+        threshold = tier.national_threshold.percent
+        denominator = _denominator(tier.national_threshold.denominator, report)
+    regional = None
+    if tier.regional_threshold is not None:
+        rule = tier.regional_threshold
+        by_region = service.public_totals(session, report.contest.id, report.source, "region")
+        ballot = [c.choice for c in report.choices]
+        regional_votes: dict[str, dict[str, int]] = {}
+        denominators: dict[str, int] = {}
+        for unit in rule.units:
+            figures = by_region.get(unit)
+            if not figures:
+                continue  # no station of this unit counted yet: the test waits for it
+            sub = _report(report.contest, ballot, report.source, "region", unit, figures, 0)
+            regional_votes[unit] = {c.choice.code: c.votes for c in sub.choices
+                                    if c.choice.code in votes}
+            denominators[unit] = _denominator(rule.denominator, sub)
+        if regional_votes:
+            regional = seats.RegionalThreshold(percent=rule.percent, votes=regional_votes,
+                                               denominators=denominators)
+    return seats.allocate(
+        votes, tier.seats, seats.Method(tier.method.value), threshold=threshold,
+        denominator=denominator, regional=regional,
+        cap=tier.cap.max_seats if tier.cap else None,
+        cap_overflow=seats.CapOverflow(tier.cap.overflow.value) if tier.cap else
+        seats.CapOverflow.REDISTRIBUTE,
+        first_divisor=tier.first_divisor, tie_break=seats.TieBreak(tier.tie_break.value),
+        seed=seed)
+
+
+def _denominator(kind: Denominator, report: ContestReport) -> int:
+    if kind is Denominator.VALID_VOTES:
+        return report.valid
+    if kind is Denominator.REGISTERED:
+        return report.voters
+    return report.participants

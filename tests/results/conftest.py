@@ -41,6 +41,11 @@ def ballot(kind: ChoiceKind = ChoiceKind.PARTY) -> list[ChoiceIn]:
 
 @pytest.fixture
 def counting(session: Session) -> Counting:
+    return make_counting(session)
+
+
+def make_counting(session: Session) -> Counting:
+    """The test country, its election in counting, ballots and a scanner at station 1001."""
     make_country(session)
     election = make_election(session)
     elections.add_districts(session, "test", election.id,
