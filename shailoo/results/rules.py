@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 from decimal import Decimal
 from enum import StrEnum
 from fractions import Fraction
@@ -133,23 +134,40 @@ def figure(name: str, lines: Mapping[str, int | None], votes: Mapping[str, int])
     return lines.get(name)
 
 
-def _total(terms: list[str], lines: Mapping[str, int | None],
-           votes: Mapping[str, int]) -> int | None:
-    values = [figure(t, lines, votes) for t in terms]
-    return None if any(v is None for v in values) else sum(v for v in values if v is not None)
+def _total(terms: list[str], lines: Mapping[str, int | None], votes_total: int) -> int | None:
+    total = 0
+    for term in terms:
+        if term == VOTES_TOTAL:
+            total += votes_total
+            continue
+        for part in DERIVED.get(term, (term,)):
+            value = lines.get(part)
+            if value is None:
+                return None
+            total += value
+    return total
+
+
+@lru_cache(maxsize=256)
+def _ratio(factor: Decimal) -> tuple[int, int]:
+    exact = Fraction(factor)
+    return exact.numerator, exact.denominator
 
 
 def run_checks(checks: tuple[ControlCheck, ...] | list[ControlCheck],
                lines: Mapping[str, int | None], votes: Mapping[str, int]) -> list[CheckResult]:
-    """Evaluate every check (exactly, with fractions for the factor)."""
+    """Evaluate every check exactly (integers only: left x den op right x num)."""
     results = []
+    votes_total = sum(votes.values())
     for check in checks:
-        left, right = _total(check.left, lines, votes), _total(check.right, lines, votes)
+        left = _total(check.left, lines, votes_total)
+        right = _total(check.right, lines, votes_total)
         if left is None or right is None:
             passed: bool | None = None
         else:
-            limit = Fraction(check.factor) * right
-            passed = left == limit if check.op == "eq" else left <= limit
+            numerator, denominator = _ratio(check.factor)
+            scaled_left, limit = left * denominator, right * numerator
+            passed = scaled_left == limit if check.op == "eq" else scaled_left <= limit
         results.append(CheckResult(check.id, check.kind, passed, left, right, check.description))
     return results
 

@@ -8,7 +8,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any, cast
 
-from sqlalchemy import Table, delete, func, insert, select, update
+from sqlalchemy import Table, delete, func, insert, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -266,7 +266,7 @@ def _as_row(protocol: Protocol) -> dict[str, Any]:
 
 def _count(session: Session, new: Protocol, old: Protocol | None, add_new: bool) -> None:
     """Apply the difference between the counted old version and the new one to every level."""
-    delta: dict[tuple[int, str, str, str, str], int] = defaultdict(int)
+    delta: _Delta = defaultdict(lambda: defaultdict(int))
     if old is not None:
         _accumulate(delta, _as_row(old), -1)
     if add_new:
@@ -276,9 +276,12 @@ def _count(session: Session, new: Protocol, old: Protocol | None, add_new: bool)
         _add_to_totals(session, rows)
 
 
-def _total_rows(delta: dict[tuple[int, str, str, str, str], int]) -> list[dict[str, Any]]:
+_Delta = defaultdict[tuple[int, str, str, str], defaultdict[str, int]]
+
+
+def _total_rows(delta: _Delta) -> list[dict[str, Any]]:
     return [{"contest_id": c, "source": s, "level": lvl, "unit": u, "key": k, "value": v}
-            for (c, s, lvl, u, k), v in delta.items() if v != 0]
+            for (c, s, lvl, u), values in delta.items() for k, v in values.items() if v != 0]
 
 
 def _add_to_totals(session: Session, rows: list[dict[str, Any]]) -> None:
@@ -416,7 +419,7 @@ def recompute_totals(session: Session, actor: str, contest_id: int) -> int:
             select(Protocol).join(CurrentProtocol, CurrentProtocol.protocol_id == Protocol.id)
             .where(Protocol.contest_id == contest_id, CurrentProtocol.counted.is_(True))
         ).scalars().all()
-        delta: dict[tuple[int, str, str, str, str], int] = defaultdict(int)
+        delta: _Delta = defaultdict(lambda: defaultdict(int))
         for row in rows:
             _accumulate(delta, _as_row(row), +1)
         totals = _total_rows(delta)
@@ -466,16 +469,17 @@ def _current_states(session: Session) -> dict[tuple[int, str, str], _State]:
          "votes": r.votes}, r.content_hash, r.version, r.counted) for r in rows}
 
 
-def _accumulate(delta: dict[tuple[int, str, str, str, str], int], row: dict[str, Any],
-                sign: int) -> None:
-    figures = {f"line:{k}": int(v) for k, v in row["lines"].items() if v is not None}
-    figures.update({f"choice:{k}": int(v) for k, v in row["votes"].items()})
-    figures[STATIONS_KEY] = 1
-    units = [("contest", "*"), ("region", row["region_code"] or ABROAD_UNIT),
-             ("tec", row["tec_code"])]
-    for level, unit in units:
-        for key, value in figures.items():
-            delta[(row["contest_id"], row["source"], level, unit, key)] += sign * value
+def _accumulate(delta: _Delta, row: dict[str, Any], sign: int) -> None:
+    """Add (or take away) a protocol's figures at the contest, region and TEC levels."""
+    figures = [(f"line:{k}", sign * int(v)) for k, v in row["lines"].items() if v is not None]
+    figures += [(f"choice:{k}", sign * int(v)) for k, v in row["votes"].items()]
+    figures.append((STATIONS_KEY, sign))
+    contest, source = row["contest_id"], row["source"]
+    for level, unit in (("contest", "*"), ("region", row["region_code"] or ABROAD_UNIT),
+                        ("tec", row["tec_code"])):
+        bucket = delta[(contest, source, level, unit)]
+        for key, value in figures:
+            bucket[key] += value
 
 
 def submit_many(session: Session, actor: str, items: Iterable[tuple[int, ProtocolIn]],
@@ -491,7 +495,7 @@ def submit_many(session: Session, actor: str, items: Iterable[tuple[int, Protoco
         states = _current_states(session)
         inserts: list[dict[str, Any]] = []
         superseded: list[tuple[dict[str, Any], str]] = []
-        delta: dict[tuple[int, str, str, str, str], int] = defaultdict(int)
+        delta: _Delta = defaultdict(lambda: defaultdict(int))
         now = utcnow()
         for line, protocol in items:
             summary.read += 1
@@ -540,12 +544,12 @@ def submit_many(session: Session, actor: str, items: Iterable[tuple[int, Protoco
             states[key] = _State(row, content, row["version"], counted)
         if not report.ok:
             raise ImportRejected(report)
+        for row, new_id in zip(inserts, _reserve_protocol_ids(session, len(inserts)),
+                               strict=True):
+            row["id"] = new_id
+        table = cast(Table, Protocol.__table__)
         for batch in batched(inserts, batch_size):
-            ids = session.execute(insert(Protocol).returning(Protocol.id,
-                                                             sort_by_parameter_order=True),
-                                  batch).scalars().all()
-            for row, new_id in zip(batch, ids, strict=True):
-                row["id"] = new_id
+            session.execute(insert(table), batch)
         _bulk_transitions(session, actor, inserts, superseded, now, batch_size)
         _bulk_currents(session, states, {id(r) for r in inserts}, batch_size)
         for batch in batched(_total_rows(delta), batch_size):
@@ -556,6 +560,19 @@ def submit_many(session: Session, actor: str, items: Iterable[tuple[int, Protoco
     if progress is not None:
         progress(summary.read % 1000)
     return summary
+
+
+def _reserve_protocol_ids(session: Session, count: int) -> list[int]:
+    """Ids for ``count`` new protocols: from the sequence on PostgreSQL; on SQLite, after the
+    largest id (the write lock is held since BEGIN IMMEDIATE)."""
+    if count == 0:
+        return []
+    if session.get_bind().dialect.name == "postgresql":
+        return list(session.execute(text(
+            "SELECT nextval(pg_get_serial_sequence('protocols', 'id')) "
+            "FROM generate_series(1, :n)"), {"n": count}).scalars())
+    start = int(session.execute(select(func.coalesce(func.max(Protocol.id), 0))).scalar_one())
+    return list(range(start + 1, start + 1 + count))
 
 
 def _bulk_transitions(session: Session, actor: str, inserts: list[dict[str, Any]],
@@ -573,7 +590,7 @@ def _bulk_transitions(session: Session, actor: str, inserts: list[dict[str, Any]
                       "to_status": ProtocolStatus.SUPERSEDED.value, "actor": actor, "at": now,
                       "reason": f"corrected: {reason}"})
     for batch in batched(steps, batch_size):
-        session.execute(insert(ProtocolTransition), batch)
+        session.execute(insert(cast(Table, ProtocolTransition.__table__)), batch)
     for batch in batched(old_ids, batch_size):
         session.execute(update(Protocol).where(Protocol.id.in_(batch)).values(
             status=ProtocolStatus.SUPERSEDED.value))

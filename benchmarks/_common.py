@@ -1,0 +1,153 @@
+"""Shared set-up for the benchmarks: machine description, fresh databases, a synthetic
+election of N stations x K ballot lines built through the real services."""
+
+from __future__ import annotations
+
+import io
+import os
+import platform
+import random
+import tempfile
+import uuid
+from dataclasses import dataclass
+from datetime import date
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from sqlalchemy import text
+from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Session
+
+from shailoo.candidates import service as candidates
+from shailoo.candidates.schemas import ChoiceIn, ChoiceKind
+from shailoo.db import make_engine, make_session_factory, upgrade
+from shailoo.elections import service as elections
+from shailoo.elections.rules import ElectionKind, ElectionStatus
+from shailoo.elections.schemas import ElectionCreate
+from shailoo.elections.systems import AllocationMethod, ElectoralSystem, ListTier, Threshold
+from shailoo.geography import service as geography
+from shailoo.kit.importing import write_csv
+from shailoo.polling.signing import public_key_hex, sign
+from shailoo.results.schemas import ProtocolIn
+from shailoo.results.simulation import party_profile, station_counts
+
+PG_DEFAULT = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+
+
+def machine() -> str:
+    """One line describing this machine."""
+    return (f"{platform.machine()} {os.cpu_count()} CPUs, {platform.system()} "
+            f"{platform.release()}, Python {platform.python_version()}, {platform.processor()}")
+
+
+def fresh_database(backend: str) -> str:
+    """URL of a new, migrated database on ``sqlite`` or ``postgresql``."""
+    if backend == "sqlite":
+        url = f"sqlite:///{tempfile.mkdtemp(prefix='shailoo-bench-')}/bench.db"
+    else:
+        base = os.environ.get("SHAILOO_BENCH_PG_URL", PG_DEFAULT)
+        name = f"shailoo_bench_{uuid.uuid4().hex[:10]}"
+        admin = make_engine(base, isolation_level="AUTOCOMMIT")
+        with admin.connect() as conn:
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+        admin.dispose()
+        url = make_url(base).set(database=name).render_as_string(hide_password=False)
+    upgrade(url)
+    return url
+
+
+def drop_database(url: str) -> None:
+    """Drop a PostgreSQL benchmark database (SQLite files are left in the temp folder)."""
+    if not url.startswith("postgresql"):
+        return
+    base = os.environ.get("SHAILOO_BENCH_PG_URL", PG_DEFAULT)
+    admin = make_engine(base, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{make_url(url).database}" WITH (FORCE)'))
+    admin.dispose()
+
+
+@dataclass
+class BenchElection:
+    """A synthetic election ready to take protocols."""
+
+    url: str
+    election_id: int
+    contest_id: int
+    stations: list[str]
+    keys: dict[str, Ed25519PrivateKey]
+
+
+def build_election(url: str, stations: int, choices: int, with_devices: bool = True,
+                   seed: int = 7) -> BenchElection:
+    """N stations in 9 regions x 6 commissions, a list contest of ``choices`` ballot lines
+    ("against all" last), the election in counting, a scanner per station."""
+    from shailoo.polling import service as polling
+
+    rng = random.Random(seed)
+    factory = make_session_factory(make_engine(url))
+    regions = [[f"KG-{c}", "oblast", f"Область {c}", f"Область {c}", f"Region {c}", "", "",
+                ""] for c in "ABCDEFGHI"]
+    tecs = [[f"{r[0][3:]}{i}", r[0], f"ТИК {r[0]}{i}", f"ТИК {r[0]}{i}", f"TEC {i}", "false"]
+            for r in regions for i in range(6)]
+    codes = [f"{100000 + i}" for i in range(stations)]
+    station_rows = [[code, "ordinary", tecs[i % len(tecs)][0], "", f"Школа № {i}",
+                     f"ул. Манаса, {i}", "с. Ак-Жол", "KG", "", "", "", 1500]
+                    for i, code in enumerate(codes)]
+    with factory() as session:
+        for importer, header, rows in (
+                (geography.import_regions, ["code", "kind", "name_ky", "name_ru", "name_en",
+                                            "center_lat", "center_lon", "radius_km"], regions),
+                (geography.import_commissions, ["code", "region", "name_ky", "name_ru",
+                                                "name_en", "abroad"], tecs),
+                (geography.import_stations, ["code", "kind", "tec", "region", "name",
+                                             "address", "locality", "country", "city",
+                                             "latitude", "longitude", "planned_voters"],
+                 station_rows)):
+            buffer = io.StringIO()
+            write_csv(buffer, header, rows)
+            buffer.seek(0)
+            importer(session, buffer, "bench.csv", "bench")  # type: ignore[operator]
+        system = ElectoralSystem(name="bench", seats=100, list_tier=ListTier(
+            seats=100, method=AllocationMethod.HARE,
+            national_threshold=Threshold(percent=5)))
+        election = elections.create_election(session, "bench", ElectionCreate(
+            code=f"bench-{uuid.uuid4().hex[:6]}", kind=ElectionKind.PARLIAMENTARY,
+            name_ky="b", name_ru="b", name_en="b", polling_date=date(2027, 1, 1),
+            system=system))
+        contest = elections.public_contests(session, election.id)[0]
+        ballot = [ChoiceIn(code=f"p{i:02d}", kind=ChoiceKind.PARTY, name_ky=f"П{i}",
+                           name_ru=f"П{i}", name_en=f"P{i}") for i in range(choices - 1)]
+        ballot.append(ChoiceIn(code="against", kind=ChoiceKind.AGAINST_ALL, name_ky="x",
+                               name_ru="x", name_en="x"))
+        candidates.set_ballot(session, "bench", contest.id, ballot)
+        for status in ("nomination", "campaign", "polling", "counting"):
+            elections.transition(session, "bench", election.id, ElectionStatus(status), "b")
+        keys: dict[str, Ed25519PrivateKey] = {}
+        if with_devices:
+            for code in codes:
+                keys[code] = Ed25519PrivateKey.from_private_bytes(
+                    rng.getrandbits(256).to_bytes(32, "big"))
+                polling.register_device(session, "bench", f"abb-{code}", "scanner", code,
+                                        public_key_hex(keys[code]))
+    return BenchElection(url, election.id, contest.id, codes, keys)
+
+
+def scanner_protocols(bench: BenchElection, choices: int, signed: bool,
+                      seed: int = 11) -> list[ProtocolIn]:
+    """One consistent scanner protocol per station (signed when asked)."""
+    rng = random.Random(seed)
+    profile = party_profile(rng, [f"p{i:02d}" for i in range(choices - 1)])
+    out = []
+    for code in bench.stations:
+        lines, votes = station_counts(rng, 1500, profile, "against")
+        p = ProtocolIn(contest_id=bench.contest_id, station=code, source="scanner",
+                       lines=lines, votes=votes, device_id=f"abb-{code}" if signed else None)
+        if signed:
+            p = p.model_copy(update={"signature": sign(bench.keys[code], p.document())})
+        out.append(p)
+    return out
+
+
+def session_for(url: str) -> Session:
+    """A session on ``url``."""
+    return make_session_factory(make_engine(url))()
