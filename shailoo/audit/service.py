@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, insert, select, update
 from sqlalchemy.orm import Session
 
 from shailoo.audit.chain import GENESIS_HASH, ChainEntry, ChainFault, change_digest, record_hash
@@ -18,27 +18,28 @@ from shailoo.kit.clock import utcnow
 def record(
     session: Session, actor: str, action: str, object_type: str, object_id: str | int,
     change: dict[str, Any],
-) -> AuditRecord:
-    """Append one record to the chain in the caller's (uncommitted) transaction."""
+) -> int:
+    """Append one record to the chain in the caller's (uncommitted) transaction; return its
+    sequence number. The chain head row is locked, so concurrent writers queue up."""
     head = session.execute(
-        select(AuditHead).where(AuditHead.id == 1).with_for_update()
-    ).scalar_one_or_none()
+        select(AuditHead.seq, AuditHead.record_hash).where(AuditHead.id == 1).with_for_update()
+    ).first()
     if head is None:
-        head = AuditHead(id=1, seq=0, record_hash=GENESIS_HASH)
-        session.add(head)
+        session.execute(insert(AuditHead).values(id=1, seq=0, record_hash=GENESIS_HASH))
+        prev_seq, prev_hash = 0, GENESIS_HASH
+    else:
+        prev_seq, prev_hash = head
     at = utcnow()
-    seq = head.seq + 1
+    seq = prev_seq + 1
     cdigest = change_digest(change)
-    rhash = record_hash(head.record_hash, seq, at, actor, action, object_type, str(object_id),
-                        cdigest)
-    entry = AuditRecord(seq=seq, at=at, actor=actor, action=action, object_type=object_type,
-                        object_id=str(object_id), change=change, change_digest=cdigest,
-                        prev_hash=head.record_hash, record_hash=rhash)
-    session.add(entry)
-    head.seq = seq
-    head.record_hash = rhash
-    session.flush()
-    return entry
+    rhash = record_hash(prev_hash, seq, at, actor, action, object_type, str(object_id), cdigest)
+    session.execute(insert(AuditRecord).values(
+        seq=seq, at=at, actor=actor, action=action, object_type=object_type,
+        object_id=str(object_id), change=change, change_digest=cdigest, prev_hash=prev_hash,
+        record_hash=rhash))
+    session.execute(update(AuditHead).where(AuditHead.id == 1).values(seq=seq,
+                                                                        record_hash=rhash))
+    return seq
 
 
 @dataclass(frozen=True)

@@ -70,3 +70,9 @@ def public_ballot(session: Session, contest_id: int) -> list[ChoiceOut]:
     rows = session.execute(select(BallotChoice).where(BallotChoice.contest_id == contest_id)
                            .order_by(BallotChoice.position)).scalars()
     return [_choice_out(r) for r in rows]
+
+
+def ballot_codes(session: Session, contest_id: int) -> list[str]:
+    """A contest's ballot line codes in ballot order (one light query)."""
+    return list(session.execute(select(BallotChoice.code).where(
+        BallotChoice.contest_id == contest_id).order_by(BallotChoice.position)).scalars())

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import IO
 
 from sqlalchemy import select
@@ -184,6 +185,34 @@ def public_get_contest(session: Session, contest_id: int) -> tuple[ContestOut, E
         raise NotFound("elections.contest_not_found", f"no contest with id {contest_id}",
                        contest_id=contest_id)
     return _contest_out(contest), _out(_get(session, contest.election_id))
+
+
+@dataclass(frozen=True)
+class ContestFacts:
+    """What taking in a protocol needs to know of its contest, in one query."""
+
+    contest_id: int
+    election_id: int
+    kind: ContestKind
+    district_id: int | None
+    status: ElectionStatus
+    abroad_list_votes: bool
+
+
+def contest_facts(session: Session, contest_id: int) -> ContestFacts:
+    """A contest's kind, district and its election's status, without building the models."""
+    row = session.execute(
+        select(Contest.election_id, Contest.kind, Contest.district_id, Election.status,
+               Election.system)
+        .join(Election, Election.id == Contest.election_id)
+        .where(Contest.id == contest_id)).first()
+    if row is None:
+        raise NotFound("elections.contest_not_found", f"no contest with id {contest_id}",
+                       contest_id=contest_id)
+    election_id, kind, district_id, status, system = row
+    tier = system.get("list_tier") or {}
+    return ContestFacts(contest_id, election_id, ContestKind(kind), district_id,
+                        ElectionStatus(status), bool(tier.get("abroad_votes", True)))
 
 
 def public_contests(session: Session, election_id: int) -> list[ContestOut]:

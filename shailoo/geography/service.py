@@ -255,13 +255,26 @@ def public_get_station(session: Session, code: str) -> StationOut:
     return _station_out(row[0], row[1])
 
 
+def station_place(session: Session, code: str) -> tuple[GeoPath, StationKind]:
+    """Where a station sits (for scope checks) and its kind, in one query."""
+    rows = session.execute(
+        select(PollingStation.kind, PollingStation.tec_code, TerritorialCommission.region_code,
+               StationDistrict.district_id)
+        .join(TerritorialCommission, PollingStation.tec_code == TerritorialCommission.code)
+        .outerjoin(StationDistrict, StationDistrict.station_code == PollingStation.code)
+        .where(PollingStation.code == code)).all()
+    if not rows:
+        raise NotFound("geography.station_not_found", f"no polling station with code {code!r}",
+                       code=code)
+    kind, tec, region, _ = rows[0]
+    districts = frozenset(r[3] for r in rows if r[3] is not None)
+    return (GeoPath(region_code=region, tec_code=tec, station_code=code,
+                    district_ids=districts), StationKind(kind))
+
+
 def station_path(session: Session, code: str) -> GeoPath:
     """Where a station sits, for scope checks."""
-    station = public_get_station(session, code)
-    districts = frozenset(session.execute(select(StationDistrict.district_id).where(
-        StationDistrict.station_code == code)).scalars())
-    return GeoPath(region_code=station.region, tec_code=station.tec, station_code=code,
-                   district_ids=districts)
+    return station_place(session, code)[0]
 
 
 def station_paths(session: Session) -> dict[str, tuple[GeoPath, StationKind]]:

@@ -58,7 +58,8 @@ def verify_upload(session: Session, device_id: str, kind: str, station_code: str
                   document: dict[str, Any], signature: str) -> str:
     """Check that an active device of this kind, registered to this station, signed the
     document; return the device's audit label. Refusals name the reason."""
-    device = session.execute(select(Device).where(Device.id == device_id)).scalar_one_or_none()
+    device = session.execute(select(Device.status, Device.kind, Device.station_code,
+                                    Device.public_key).where(Device.id == device_id)).first()
     if device is None:
         raise Forbidden("polling.unknown_device", f"device {device_id!r} is not registered")
     if device.status != "active":

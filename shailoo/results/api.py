@@ -72,8 +72,11 @@ def contest(contest_id: int, source: Source = Source.MANUAL, level: str = "conte
             unit: str = "*", session: Session = Depends(get_session)) -> dict[str, Any]:
     """A contest's results at a level (contest, region, tec) with the next level down."""
     below = {"contest": "region", "region": "tec"}.get(level)
-    return reports.public_contest_report(session, contest_id, source, level, unit,
-                                         breakdown_level=below).as_dict()
+    report = reports.public_contest_report(session, contest_id, source, level, unit,
+                                           breakdown_level=below)
+    if level == "contest":
+        report.outcome = reports.outcome(session, report)
+    return report.as_dict()
 
 
 @router.get("/{election_id}/stations/{station}")

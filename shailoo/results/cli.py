@@ -131,3 +131,13 @@ def seats(
                               ensure_ascii=False))
         return
     _print_table(rows, result)
+
+
+def _include_transfer_commands() -> None:
+    """`shailoo results import` and `shailoo results export` live in transfer_cli."""
+    from shailoo.results.transfer_cli import app as transfer_app
+
+    app.registered_commands.extend(transfer_app.registered_commands)
+
+
+_include_transfer_commands()

@@ -1,5 +1,5 @@
-"""Results tables: protocol versions, their status history, the current version per station,
-running totals per level, and per-election result settings."""
+"""Results tables: protocol versions (the latest per contest, station and source is current),
+their status history, running totals per level, and per-election result settings."""
 
 from __future__ import annotations
 
@@ -9,7 +9,6 @@ from typing import Any
 from sqlalchemy import (
     JSON,
     BigInteger,
-    Boolean,
     ForeignKey,
     Index,
     Integer,
@@ -61,19 +60,6 @@ class ProtocolTransition(Base):
     actor: Mapped[str] = mapped_column(String(200))
     at: Mapped[datetime] = mapped_column(UtcDateTime())
     reason: Mapped[str] = mapped_column(Text)
-
-
-class CurrentProtocol(Base):
-    """The latest version per contest, station and source, and whether it is counted."""
-
-    __tablename__ = "current_protocols"
-
-    contest_id: Mapped[int] = mapped_column(ForeignKey("contests.id"), primary_key=True)
-    station_code: Mapped[str] = mapped_column(ForeignKey("polling_stations.code"),
-                                              primary_key=True)
-    source: Mapped[str] = mapped_column(String(10), primary_key=True)
-    protocol_id: Mapped[int] = mapped_column(ForeignKey("protocols.id"))
-    counted: Mapped[bool] = mapped_column(Boolean)
 
 
 class ResultTotal(Base):

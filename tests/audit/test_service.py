@@ -43,16 +43,16 @@ def test_an_empty_log_is_intact(session):
 
 
 def test_record_links_records_and_moves_the_head(session):
-    first = audit.record(session, "user:a", "test.one", "thing", 7, {"x": 1})
-    second = audit.record(session, "user:b", "test.two", "thing", "8", {"y": [1, 2]})
-    assert (first.seq, second.seq) == (1, 2)
+    assert audit.record(session, "user:a", "test.one", "thing", 7, {"x": 1}) == 1
+    assert audit.record(session, "user:b", "test.two", "thing", "8", {"y": [1, 2]}) == 2
+    second, first = audit.list_records(session)
     assert first.prev_hash == GENESIS_HASH
     assert second.prev_hash == first.record_hash
     assert first.object_id == "7"
     assert first.change_digest == change_digest({"x": 1})
     assert first.record_hash == record_hash(GENESIS_HASH, 1, first.at, "user:a", "test.one",
                                             "thing", "7", first.change_digest)
-    head = session.get(AuditHead, 1)
+    head = session.get(AuditHead, 1, populate_existing=True)
     assert (head.seq, head.record_hash) == (2, second.record_hash)
     assert [r.seq for r in audit.list_records(session)] == [2, 1]
     assert [r.seq for r in audit.list_records(session, limit=1, offset=1)] == [1]

@@ -2,7 +2,7 @@
 
 Revision ID: 0003
 Revises: 0002
-Create Date: 2026-11-26 12:44:03.949467
+Create Date: 2026-11-26 12:58:47.232213
 """
 
 from collections.abc import Sequence
@@ -98,17 +98,6 @@ def upgrade() -> None:
     sa.ForeignKeyConstraint(['contest_id'], ['contests.id'], name=op.f('fk_result_totals_contest_id_contests')),
     sa.PrimaryKeyConstraint('contest_id', 'source', 'level', 'unit', 'key', name=op.f('pk_result_totals'))
     )
-    op.create_table('current_protocols',
-    sa.Column('contest_id', sa.Integer(), nullable=False),
-    sa.Column('station_code', sa.String(length=20), nullable=False),
-    sa.Column('source', sa.String(length=10), nullable=False),
-    sa.Column('protocol_id', sa.Integer(), nullable=False),
-    sa.Column('counted', sa.Boolean(), nullable=False),
-    sa.ForeignKeyConstraint(['contest_id'], ['contests.id'], name=op.f('fk_current_protocols_contest_id_contests')),
-    sa.ForeignKeyConstraint(['protocol_id'], ['protocols.id'], name=op.f('fk_current_protocols_protocol_id_protocols')),
-    sa.ForeignKeyConstraint(['station_code'], ['polling_stations.code'], name=op.f('fk_current_protocols_station_code_polling_stations')),
-    sa.PrimaryKeyConstraint('contest_id', 'station_code', 'source', name=op.f('pk_current_protocols'))
-    )
     op.create_table('protocol_transitions',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('protocol_id', sa.Integer(), nullable=False),
@@ -132,7 +121,6 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_protocol_transitions_protocol_id'))
 
     op.drop_table('protocol_transitions')
-    op.drop_table('current_protocols')
     op.drop_table('result_totals')
     with op.batch_alter_table('protocols', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_protocols_tec_code'))

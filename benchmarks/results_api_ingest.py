@@ -1,0 +1,164 @@
+"""Ingest through the HTTP API and freshness, on SQLite and PostgreSQL.
+
+A server (uvicorn, one worker unless --workers) runs in a child process; this process sends
+2,500 signed scanner protocols (20 ballot lines) with --concurrency requests in flight, then
+measures freshness: for --fresh further protocols, the time from sending one until the
+national total *and the seat table* of GET /api/results/contests/{id} include it, and until
+the results page's server-sent event stream announces it. Baseline in the same run: GET
+/healthz (the web stack alone).
+
+    python benchmarks/results_api_ingest.py [--stations 2500] [--backends sqlite,postgresql]
+    python benchmarks/results_api_ingest.py --smoke
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import time
+from typing import Any
+
+import httpx
+
+from _common import build_election, drop_database, fresh_database, machine, scanner_protocols
+
+
+def _port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _pct(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))] * 1000
+
+
+async def _blast(base: str, bodies: list[dict[str, Any]], concurrency: int) -> tuple[float,
+                                                                                   list[float]]:
+    latencies: list[float] = []
+    queue: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
+    for body in bodies:
+        queue.put_nowait(body)
+    limits = httpx.Limits(max_connections=concurrency)
+    async with httpx.AsyncClient(base_url=base, limits=limits, timeout=60) as client:
+        async def worker() -> None:
+            while not queue.empty():
+                body = queue.get_nowait()
+                started = time.perf_counter()
+                response = await client.post("/api/results/protocols", json=body)
+                latencies.append(time.perf_counter() - started)
+                if response.status_code != 200:
+                    raise RuntimeError(response.text)
+
+        started = time.perf_counter()
+        await asyncio.gather(*(worker() for _ in range(concurrency)))
+        return time.perf_counter() - started, latencies
+
+
+async def _baseline(base: str, n: int, concurrency: int) -> float:
+    async with httpx.AsyncClient(base_url=base, timeout=60) as client:
+        async def worker(k: int) -> None:
+            for _ in range(k):
+                await client.get("/healthz")
+
+        started = time.perf_counter()
+        await asyncio.gather(*(worker(n // concurrency) for _ in range(concurrency)))
+        return (n // concurrency * concurrency) / (time.perf_counter() - started)
+
+
+async def _freshness(base: str, election: int, contest: int,
+                     bodies: list[dict[str, Any]]) -> tuple[list[float], list[float]]:
+    api, push = [], []
+    async with httpx.AsyncClient(base_url=base, timeout=60) as client:
+        async with client.stream("GET", f"/results/{election}/events") as events:
+            lines = events.aiter_lines()
+            async for line in lines:
+                if line.startswith("event: ready"):
+                    break
+            for body in bodies:
+                station_votes = body["votes"]["p00"]
+                before = (await client.get(f"/api/results/contests/{contest}",
+                                           params={"source": "scanner"})).json()
+                started = time.perf_counter()
+                response = await client.post("/api/results/protocols", json=body)
+                assert response.status_code == 200, response.text
+                while True:
+                    after = (await client.get(f"/api/results/contests/{contest}",
+                                              params={"source": "scanner"})).json()
+                    votes = {c["code"]: c["votes"] for c in after["choices"]}
+                    before_votes = {c["code"]: c["votes"] for c in before["choices"]}
+                    if votes["p00"] == before_votes["p00"] + station_votes and after["outcome"]:
+                        api.append(time.perf_counter() - started)
+                        break
+                async for line in lines:
+                    if line.startswith("event: results"):
+                        push.append(time.perf_counter() - started)
+                        break
+    return api, push
+
+
+def run(backend: str, stations: int, choices: int, workers: int, concurrency: int,
+        fresh: int) -> None:
+    url = fresh_database(backend)
+    server = None
+    try:
+        bench = build_election(url, stations + fresh, choices)
+        protocols = scanner_protocols(bench, choices, signed=True)
+        bodies = [p.model_dump(mode="json", exclude_none=True) for p in protocols]
+        port = _port()
+        env = dict(os.environ, SHAILOO_DATABASE_URL=url)
+        server = subprocess.Popen(
+            [sys.executable, "-m", "uvicorn", "shailoo.web.app:create_app", "--factory",
+             "--host", "127.0.0.1", "--port", str(port), "--workers", str(workers),
+             "--log-level", "warning", "--no-access-log"], env=env)
+        base = f"http://127.0.0.1:{port}"
+        for _ in range(200):
+            try:
+                httpx.get(base + "/healthz", timeout=1)
+                break
+            except httpx.TransportError:
+                time.sleep(0.1)
+        healthz = asyncio.run(_baseline(base, 2000, concurrency))
+        elapsed, latencies = asyncio.run(_blast(base, bodies[:stations], concurrency))
+        rate = stations / elapsed
+        print(f"{backend}: API ingest {rate:,.0f} protocols/s ({stations} signed scanner "
+              f"protocols x {choices} lines, {workers} worker(s), {concurrency} in flight); "
+              f"p50 {_pct(latencies, 0.5):.1f} ms, p99 {_pct(latencies, 0.99):.1f} ms; "
+              f"baseline GET /healthz {healthz:,.0f} req/s; ratio {rate / healthz:.2f}")
+        api, push = asyncio.run(_freshness(base, bench.election_id, bench.contest_id,
+                                           bodies[stations:stations + fresh]))
+        print(f"{backend}: freshness, send -> national total and seat table in the API: "
+              f"p50 {_pct(api, 0.5):.1f} ms, p99 {_pct(api, 0.99):.1f} ms; send -> pushed "
+              f"to open pages (SSE): p50 {_pct(push, 0.5):.0f} ms, p99 {_pct(push, 0.99):.0f} ms"
+              f" (n={len(api)}; mean {statistics.mean(api) * 1000:.1f} ms)")
+    finally:
+        if server is not None:
+            server.terminate()
+            server.wait(timeout=30)
+        drop_database(url)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--stations", type=int, default=2500)
+    parser.add_argument("--choices", type=int, default=20)
+    parser.add_argument("--workers", type=int, default=1)
+    parser.add_argument("--concurrency", type=int, default=16)
+    parser.add_argument("--fresh", type=int, default=200)
+    parser.add_argument("--backends", default="sqlite,postgresql")
+    parser.add_argument("--smoke", action="store_true", help="a tiny run for CI")
+    args = parser.parse_args()
+    stations, fresh = (40, 5) if args.smoke else (args.stations, args.fresh)
+    print(f"machine: {machine()}")
+    for backend in args.backends.split(","):
+        run(backend, stations, args.choices, args.workers, args.concurrency, fresh)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,338 @@
+"""The protocol-ingestion engine shared by one-by-one submission and bulk import.
+
+A protocol is *prepared* (validated against its contest, ballot and station, compared with
+the station's latest version, checked) and then *written* in a few statements: the new
+version, its status step, the superseded old version, the running totals at every level.
+The latest version of a contest/station/source is the current one; it is counted when
+accepted. Reference facts are read once per engine, so a bulk import reads each contest,
+ballot and the station map a single time.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from functools import lru_cache
+from typing import Any, cast
+
+from sqlalchemy import Table, func, insert, select, text, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from shailoo.candidates import service as candidates
+from shailoo.elections import service as elections
+from shailoo.elections.rules import ContestKind, ElectionStatus
+from shailoo.errors import Conflict, InvalidInput, RuleViolation
+from shailoo.geography import service as geography
+from shailoo.geography.rules import StationKind
+from shailoo.kit.hashing import digest as canonical_digest
+from shailoo.kit.importing import batched
+from shailoo.results.models import Protocol, ProtocolTransition, ResultSettings, ResultTotal
+from shailoo.results.rules import (
+    DEFAULT_CHECKS,
+    CheckResult,
+    ControlCheck,
+    ProtocolStatus,
+    failed,
+    run_checks,
+)
+from shailoo.results.schemas import ProtocolIn
+from shailoo.types import GeoPath
+
+COUNTING_STATUSES = (ElectionStatus.POLLING, ElectionStatus.COUNTING)
+ABROAD_UNIT = "abroad"
+STATIONS_KEY = "stations_reporting"
+LIVE = (ProtocolStatus.ACCEPTED.value, ProtocolStatus.QUARANTINED.value)
+
+Key = tuple[int, str, str]  # contest, station, source
+Delta = defaultdict[tuple[int, str, str, str], defaultdict[str, int]]
+
+
+@lru_cache(maxsize=64)
+def _parse_checks(payload: str) -> tuple[ControlCheck, ...]:
+    import json
+
+    return tuple(ControlCheck.model_validate(c) for c in json.loads(payload))
+
+
+def election_checks(session: Session, election_id: int) -> tuple[ControlCheck, ...]:
+    """The election's control checks (the defaults unless configured)."""
+    import json
+
+    stored = session.execute(select(ResultSettings.checks).where(
+        ResultSettings.election_id == election_id)).scalar_one_or_none()
+    if stored is None:
+        return DEFAULT_CHECKS
+    return _parse_checks(json.dumps(stored, sort_keys=True))
+
+
+def content_hash(protocol: ProtocolIn) -> str:
+    """Idempotency key: the protocol's content, whatever reason or signature came with it."""
+    return canonical_digest(protocol.document() | {"correction_reason": None})
+
+
+@dataclass
+class Latest:
+    """The latest version of one contest/station/source (what a new one would replace)."""
+
+    row: dict[str, Any]  # id, contest_id, source, region_code, tec_code, lines, votes
+    content_hash: str
+    version: int
+    status: str
+
+    @property
+    def counted(self) -> bool:
+        """True when this version is in the totals."""
+        return self.status == ProtocolStatus.ACCEPTED.value
+
+
+@dataclass
+class Prepared:
+    """A validated protocol ready to be written, or a duplicate of the latest version."""
+
+    row: dict[str, Any]
+    results: list[CheckResult]
+    replaces: Latest | None
+    duplicate_of: Latest | None = None
+
+    @property
+    def status(self) -> ProtocolStatus:
+        """Accepted, or quarantined when a check failed."""
+        return ProtocolStatus(self.row["status"])
+
+    @property
+    def failed(self) -> list[CheckResult]:
+        """Checks that failed."""
+        return failed(self.results)
+
+
+@dataclass
+class Engine:
+    """Validation facts, read once, and the latest versions seen so far in this transaction."""
+
+    session: Session
+    preload: bool = False
+    contests: dict[int, elections.ContestFacts] = field(default_factory=dict)
+    ballots: dict[int, list[str]] = field(default_factory=dict)
+    checks: dict[int, tuple[ControlCheck, ...]] = field(default_factory=dict)
+    stations: dict[str, tuple[GeoPath, StationKind]] | None = None
+    latest: dict[Key, Latest | None] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if self.preload:
+            self.stations = geography.station_paths(self.session)
+            self.latest.update(_all_latest(self.session))
+
+    def _contest(self, contest_id: int) -> elections.ContestFacts:
+        if contest_id not in self.contests:
+            self.contests[contest_id] = elections.contest_facts(self.session, contest_id)
+        return self.contests[contest_id]
+
+    def _ballot(self, contest_id: int) -> list[str]:
+        if contest_id not in self.ballots:
+            self.ballots[contest_id] = candidates.ballot_codes(self.session, contest_id)
+        return self.ballots[contest_id]
+
+    def _checks(self, election_id: int) -> tuple[ControlCheck, ...]:
+        if election_id not in self.checks:
+            self.checks[election_id] = election_checks(self.session, election_id)
+        return self.checks[election_id]
+
+    def _station(self, code: str) -> tuple[GeoPath, StationKind]:
+        if self.stations is None:
+            return geography.station_place(self.session, code)
+        if code not in self.stations:
+            from shailoo.errors import NotFound
+
+            raise NotFound("geography.station_not_found",
+                           f"no polling station with code {code!r}", code=code)
+        return self.stations[code]
+
+    def _latest(self, key: Key) -> Latest | None:
+        if key not in self.latest:
+            if self.preload:
+                return None
+            self.latest[key] = _one_latest(self.session, key)
+        return self.latest[key]
+
+    def prepare(self, protocol: ProtocolIn, actor: str, now: datetime) -> Prepared:
+        """Validate and check a protocol against what is stored; raise ShailooError when it is
+        refused. A protocol equal to the latest version is a duplicate."""
+        facts = self._contest(protocol.contest_id)
+        if facts.status not in COUNTING_STATUSES:
+            raise RuleViolation("results.election_not_counting",
+                                f"election {facts.election_id} is {facts.status.value}; "
+                                "protocols are taken in while it is polling or counting")
+        _check_votes(self._ballot(facts.contest_id), facts.contest_id, protocol.votes)
+        path, kind = self._station(protocol.station)
+        _check_station_in_contest(facts, protocol.station, path, kind)
+        key: Key = (facts.contest_id, protocol.station, protocol.source.value)
+        digest = content_hash(protocol)
+        latest = self._latest(key)
+        if latest is not None and latest.content_hash == digest:
+            return Prepared(latest.row, [], None, duplicate_of=latest)
+        if latest is not None and protocol.correction_reason is None:
+            raise Conflict("results.correction_needs_reason",
+                           f"station {protocol.station} already has a {protocol.source.value} "
+                           "protocol for this contest; a different one is a correction and "
+                           "needs correction_reason")
+        lines = {k: v for k, v in protocol.lines.items() if v is not None}
+        results = run_checks(self._checks(facts.election_id), lines, protocol.votes)
+        status = ProtocolStatus.QUARANTINED if failed(results) else ProtocolStatus.ACCEPTED
+        row: dict[str, Any] = {"election_id": facts.election_id, "contest_id": facts.contest_id,
+               "station_code": protocol.station, "source": protocol.source.value,
+               "version": (latest.version if latest else 0) + 1, "status": status.value,
+               "content_hash": digest, "lines": lines, "votes": dict(protocol.votes),
+               "checks": [r.as_dict() for r in results], "submitted_by": actor,
+               "received_at": now, "correction_reason": protocol.correction_reason,
+               "region_code": path.region_code, "tec_code": path.tec_code or ""}
+        self.latest[key] = Latest(row, digest, row["version"], status.value)
+        return Prepared(row, results, latest)
+
+
+def _check_station_in_contest(facts: elections.ContestFacts, station: str, path: GeoPath,
+                              kind: StationKind) -> None:
+    if facts.kind is ContestKind.SINGLE_MEMBER_DISTRICT:
+        if facts.district_id not in path.district_ids:
+            raise RuleViolation("results.station_not_in_contest",
+                                f"station {station} does not vote in contest "
+                                f"{facts.contest_id}")
+    elif (facts.kind is ContestKind.NATIONAL_LIST and kind is StationKind.ABROAD
+          and not facts.abroad_list_votes):
+        raise RuleViolation("results.station_not_in_contest",
+                            f"abroad station {station} does not vote in this list contest")
+
+
+def _check_votes(codes: list[str], contest_id: int, votes: Mapping[str, int]) -> None:
+    if not codes:
+        raise RuleViolation("results.no_ballot", f"contest {contest_id} has no ballot yet")
+    unknown = sorted(set(votes) - set(codes))
+    if unknown:
+        raise InvalidInput("results.unknown_choice",
+                           f"unknown ballot line(s) {unknown} for contest {contest_id}",
+                           unknown=unknown)
+    missing = [c for c in codes if c not in votes]
+    if missing:
+        raise InvalidInput("results.missing_choice",
+                           f"votes missing for ballot line(s) {missing}; send 0 explicitly",
+                           missing=missing)
+
+
+_LATEST_COLUMNS = (Protocol.id, Protocol.contest_id, Protocol.station_code, Protocol.source,
+                   Protocol.region_code, Protocol.tec_code, Protocol.lines, Protocol.votes,
+                   Protocol.content_hash, Protocol.version, Protocol.status)
+
+
+def _as_latest(r: Any) -> Latest:
+    return Latest({"id": r.id, "contest_id": r.contest_id, "source": r.source,
+                   "region_code": r.region_code, "tec_code": r.tec_code, "lines": r.lines,
+                   "votes": r.votes, "version": r.version, "status": r.status},
+                  r.content_hash, r.version, r.status)
+
+
+def _one_latest(session: Session, key: Key) -> Latest | None:
+    contest, station, source = key
+    row = session.execute(select(*_LATEST_COLUMNS).where(
+        Protocol.contest_id == contest, Protocol.station_code == station,
+        Protocol.source == source).order_by(Protocol.version.desc()).limit(1)
+        .with_for_update()).first()
+    return None if row is None else _as_latest(row)
+
+
+def _all_latest(session: Session) -> dict[Key, Latest | None]:
+    rows = session.execute(select(*_LATEST_COLUMNS).where(Protocol.status.in_(LIVE)))
+    return {(r.contest_id, r.station_code, r.source): _as_latest(r) for r in rows}
+
+
+def accumulate(delta: Delta, row: Mapping[str, Any], sign: int) -> None:
+    """Add (or take away) a protocol's figures at the contest, region and TEC levels."""
+    figures = [(f"line:{k}", sign * int(v)) for k, v in row["lines"].items() if v is not None]
+    figures += [(f"choice:{k}", sign * int(v)) for k, v in row["votes"].items()]
+    figures.append((STATIONS_KEY, sign))
+    contest, source = row["contest_id"], row["source"]
+    for level, unit in (("contest", "*"), ("region", row["region_code"] or ABROAD_UNIT),
+                        ("tec", row["tec_code"])):
+        bucket = delta[(contest, source, level, unit)]
+        for key, value in figures:
+            bucket[key] += value
+
+
+def new_delta() -> Delta:
+    """An empty set of changes to the running totals."""
+    return defaultdict(lambda: defaultdict(int))
+
+
+def write(session: Session, actor: str, prepared: list[Prepared], now: datetime,
+          batch_size: int = 2000) -> None:
+    """Write prepared protocols (no duplicates): versions, status steps, superseded old
+    versions and the running totals."""
+    rows = [p.row for p in prepared]
+    for row, new_id in zip(rows, _reserve_ids(session, len(rows)), strict=True):
+        row["id"] = new_id
+    protocols = cast(Table, Protocol.__table__)
+    for batch in batched(rows, batch_size):
+        session.execute(insert(protocols), batch)
+    steps = [{"protocol_id": p.row["id"], "from_status": None, "to_status": p.row["status"],
+              "actor": actor, "at": now,
+              "reason": "failed: " + ", ".join(r.id for r in p.failed) if p.failed
+              else "checks passed"} for p in prepared]
+    old_ids = []
+    delta = new_delta()
+    for p in prepared:
+        old = p.replaces
+        if old is not None:
+            old_ids.append(old.row["id"])
+            steps.append({"protocol_id": old.row["id"], "from_status": old.status,
+                          "to_status": ProtocolStatus.SUPERSEDED.value, "actor": actor,
+                          "at": now, "reason": f"corrected by version {p.row['version']}: "
+                                               f"{p.row['correction_reason']}"})
+            if old.counted:
+                accumulate(delta, old.row, -1)
+        if p.status is ProtocolStatus.ACCEPTED:
+            accumulate(delta, p.row, +1)
+    transitions = cast(Table, ProtocolTransition.__table__)
+    for batch in batched(steps, batch_size):
+        session.execute(insert(transitions), batch)
+    for batch in batched(old_ids, batch_size):
+        session.execute(update(Protocol).where(Protocol.id.in_(batch)).values(
+            status=ProtocolStatus.SUPERSEDED.value))
+    for batch in batched(total_rows(delta), batch_size):
+        add_to_totals(session, batch)
+
+
+def _reserve_ids(session: Session, count: int) -> list[int]:
+    """Ids for new protocols: from the sequence on PostgreSQL; on SQLite, after the largest
+    (the write lock is held from BEGIN IMMEDIATE)."""
+    if count == 0:
+        return []
+    if session.get_bind().dialect.name == "postgresql":
+        return list(session.execute(text(
+            "SELECT nextval(pg_get_serial_sequence('protocols', 'id')) "
+            "FROM generate_series(1, :n)"), {"n": count}).scalars())
+    start = int(session.execute(select(func.coalesce(func.max(Protocol.id), 0))).scalar_one())
+    return list(range(start + 1, start + 1 + count))
+
+
+def total_rows(delta: Delta) -> list[dict[str, Any]]:
+    """Rows for the running-totals upsert (zero changes left out)."""
+    return [{"contest_id": c, "source": s, "level": lvl, "unit": u, "key": k, "value": v}
+            for (c, s, lvl, u), values in delta.items() for k, v in values.items() if v != 0]
+
+
+def add_to_totals(session: Session, rows: list[dict[str, Any]]) -> None:
+    """Add values to the running totals (insert, or add to the existing figure)."""
+    if not rows:
+        return
+    table = cast(Table, ResultTotal.__table__)
+    keys = ["contest_id", "source", "level", "unit", "key"]
+    if session.get_bind().dialect.name == "postgresql":
+        pg = postgresql.insert(table)
+        stmt: Any = pg.on_conflict_do_update(index_elements=keys,
+                                             set_={"value": table.c.value + pg.excluded.value})
+    else:
+        lite = sqlite.insert(table)
+        stmt = lite.on_conflict_do_update(index_elements=keys,
+                                          set_={"value": table.c.value + lite.excluded.value})
+    session.execute(stmt, rows)
