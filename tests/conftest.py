@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 import uuid
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -136,9 +136,10 @@ def client(session: Session) -> Iterator[Any]:
     from shailoo.web.app import create_app
     from shailoo.web.deps import get_session
 
+    session.info["keep_open"] = True  # the app's background writers must not close it
     app = create_app(Settings(database_url="sqlite://"), session_factory=lambda: session)
 
-    def same_session() -> Iterator[Session]:
+    async def same_session() -> AsyncIterator[Session]:
         yield session
 
     app.dependency_overrides[get_session] = same_session

@@ -21,25 +21,49 @@ def record(
 ) -> int:
     """Append one record to the chain in the caller's (uncommitted) transaction; return its
     sequence number. The chain head row is locked, so concurrent writers queue up."""
+    return record_many(session, [Entry(actor, action, object_type, object_id, change)])[0]
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One state change to record."""
+
+    actor: str
+    action: str
+    object_type: str
+    object_id: str | int
+    change: dict[str, Any]
+
+
+def record_many(session: Session, entries: list[Entry]) -> list[int]:
+    """Append several records in order, with one lock of the chain head; return their
+    sequence numbers."""
+    if not entries:
+        return []
     head = session.execute(
         select(AuditHead.seq, AuditHead.record_hash).where(AuditHead.id == 1).with_for_update()
     ).first()
     if head is None:
         session.execute(insert(AuditHead).values(id=1, seq=0, record_hash=GENESIS_HASH))
-        prev_seq, prev_hash = 0, GENESIS_HASH
+        seq, prev_hash = 0, GENESIS_HASH
     else:
-        prev_seq, prev_hash = head
+        seq, prev_hash = head
     at = utcnow()
-    seq = prev_seq + 1
-    cdigest = change_digest(change)
-    rhash = record_hash(prev_hash, seq, at, actor, action, object_type, str(object_id), cdigest)
-    session.execute(insert(AuditRecord).values(
-        seq=seq, at=at, actor=actor, action=action, object_type=object_type,
-        object_id=str(object_id), change=change, change_digest=cdigest, prev_hash=prev_hash,
-        record_hash=rhash))
+    rows: list[dict[str, Any]] = []
+    for entry in entries:
+        seq += 1
+        cdigest = change_digest(entry.change)
+        rhash = record_hash(prev_hash, seq, at, entry.actor, entry.action, entry.object_type,
+                            str(entry.object_id), cdigest)
+        rows.append({"seq": seq, "at": at, "actor": entry.actor, "action": entry.action,
+                     "object_type": entry.object_type, "object_id": str(entry.object_id),
+                     "change": entry.change, "change_digest": cdigest, "prev_hash": prev_hash,
+                     "record_hash": rhash})
+        prev_hash = rhash
+    session.execute(insert(AuditRecord), rows)
     session.execute(update(AuditHead).where(AuditHead.id == 1).values(seq=seq,
-                                                                        record_hash=rhash))
-    return seq
+                                                                        record_hash=prev_hash))
+    return [r["seq"] for r in rows]
 
 
 @dataclass(frozen=True)

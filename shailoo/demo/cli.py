@@ -38,6 +38,8 @@ def polls_close(
     seed: int = typer.Option(1, help="the seed the demo country was generated with"),
     url: str | None = typer.Option(None, help="send through this server's API, e.g. "
                                               "http://127.0.0.1:8000 (else in-process)"),
+    token: str | None = typer.Option(None, help="with --url: a commission member's API token "
+                                                "for the manual protocols (else in-process)"),
 ) -> None:
     """Close the polls of the demo election: every scanner's signed count, then the manual
     protocols (a few differ, a few fail the checks); open /results/<id> to watch."""
@@ -48,6 +50,6 @@ def polls_close(
     database_url = get_settings().database_url
     ensure_schema_current(engine_for(database_url))
     summary = close_polls(session_factory_for(database_url), seed, minutes, url,
-                          log=lambda m: err_console.print(m, highlight=False))
+                          log=lambda m: err_console.print(m, highlight=False), token=token)
     typer.echo(f"scanner {summary.scanner}, manual {summary.manual}, differing "
                f"{summary.differing}, quarantined {summary.quarantined}")

@@ -5,12 +5,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, Request
 from sqlalchemy.orm import Session
 
 from shailoo.auth.rules import Permission
 from shailoo.geography import service as geography
 from shailoo.results import reports, service
+from shailoo.results.batching import ProtocolBatcher
 from shailoo.results.rules import ControlCheck, Source
 from shailoo.results.schemas import AcceptIn, ProtocolIn, ProtocolOut, SubmitOutcome
 from shailoo.web.deps import Guard, get_session, require
@@ -18,18 +19,27 @@ from shailoo.web.deps import Guard, get_session, require
 router = APIRouter(prefix="/api/results", tags=["results"])
 
 
+def _batcher(request: Request) -> ProtocolBatcher:
+    batcher: ProtocolBatcher | None = getattr(request.app.state, "protocol_batcher", None)
+    if batcher is None:
+        batcher = ProtocolBatcher(request.app.state.session_factory)
+        request.app.state.protocol_batcher = batcher
+    return batcher
+
+
 @router.post("/protocols")
-def submit_protocol(protocol: ProtocolIn,
-                    guard: Guard = Depends(require(Permission.RESULTS_SUBMIT, nationwide=False,
-                                                   devices_allowed=True)),
-                    session: Session = Depends(get_session)) -> SubmitOutcome:
+async def submit_protocol(protocol: ProtocolIn, request: Request,
+                          guard: Guard = Depends(require(Permission.RESULTS_SUBMIT,
+                                                         nationwide=False,
+                                                         devices_allowed=True)),
+                          session: Session = Depends(get_session)) -> SubmitOutcome:
     """A station protocol: a scanner's, signed with its device key (no user), or a manual
     one from a commission member whose scope covers the station. The same content twice is
-    taken once; the answer says so."""
-    if protocol.source is Source.SCANNER and guard.principal is None:
-        return service.submit_from_device(session, protocol)
+    taken once; the answer says so. Concurrent uploads are written together."""
+    if protocol.source is Source.SCANNER:
+        return await _batcher(request).submit(protocol, None)  # the device signature decides
     principal = guard.check(geography.station_path(session, protocol.station))
-    return service.submit(session, principal.label, protocol)
+    return await _batcher(request).submit(protocol, principal.label)
 
 
 @router.post("/protocols/{protocol_id}/accept")

@@ -264,10 +264,10 @@ def new_delta() -> Delta:
     return defaultdict(lambda: defaultdict(int))
 
 
-def write(session: Session, actor: str, prepared: list[Prepared], now: datetime,
+def write(session: Session, prepared: list[Prepared], now: datetime,
           batch_size: int = 2000) -> None:
-    """Write prepared protocols (no duplicates): versions, status steps, superseded old
-    versions and the running totals."""
+    """Write prepared protocols (no duplicates): versions, status steps (by each protocol's
+    sender), superseded old versions and the running totals."""
     rows = [p.row for p in prepared]
     for row, new_id in zip(rows, _reserve_ids(session, len(rows)), strict=True):
         row["id"] = new_id
@@ -275,7 +275,7 @@ def write(session: Session, actor: str, prepared: list[Prepared], now: datetime,
     for batch in batched(rows, batch_size):
         session.execute(insert(protocols), batch)
     steps = [{"protocol_id": p.row["id"], "from_status": None, "to_status": p.row["status"],
-              "actor": actor, "at": now,
+              "actor": p.row["submitted_by"], "at": now,
               "reason": "failed: " + ", ".join(r.id for r in p.failed) if p.failed
               else "checks passed"} for p in prepared]
     old_ids = []
@@ -285,7 +285,8 @@ def write(session: Session, actor: str, prepared: list[Prepared], now: datetime,
         if old is not None:
             old_ids.append(old.row["id"])
             steps.append({"protocol_id": old.row["id"], "from_status": old.status,
-                          "to_status": ProtocolStatus.SUPERSEDED.value, "actor": actor,
+                          "to_status": ProtocolStatus.SUPERSEDED.value,
+                          "actor": p.row["submitted_by"],
                           "at": now, "reason": f"corrected by version {p.row['version']}: "
                                                f"{p.row['correction_reason']}"})
             if old.counted:

@@ -124,6 +124,37 @@ async def events(election_id: int, request: Request) -> StreamingResponse:
                              headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
 
 
+@router.get("/results/{election_id}/export.csv")
+def export_csv(election_id: int, source: Source | None = None,
+               session: Session = Depends(get_session)) -> Response:
+    """Every counted protocol of the election, one row per station, contest and source."""
+    import io
+
+    from shailoo.results.exports import write_results_csv
+    from shailoo.results.transfer_service import export_data
+
+    buffer = io.StringIO()
+    write_results_csv(export_data(session, election_id, source), buffer)
+    return Response(buffer.getvalue(), media_type="text/csv; charset=utf-8", headers={
+        "Content-Disposition": f'attachment; filename="election-{election_id}-results.csv"'})
+
+
+@router.get("/results/{election_id}/export.nist.json")
+def export_nist(election_id: int, source: Source = Source.MANUAL,
+                session: Session = Depends(get_session)) -> Response:
+    """The election's results in the NIST SP 1500-100 Election Results Reporting format."""
+    from fastapi.responses import JSONResponse
+
+    from shailoo import __version__
+    from shailoo.kit.clock import utcnow
+    from shailoo.results.exports import nist_report
+    from shailoo.results.transfer_service import export_data
+
+    report = nist_report(export_data(session, election_id, source), utcnow(),
+                         vendor=f"shailoo {__version__}")
+    return JSONResponse(report)
+
+
 @router.get("/results/{election_id}.{fmt}")
 def overview_twin(election_id: int, fmt: str, source: Source = Source.MANUAL,
                   session: Session = Depends(get_session)) -> Response:

@@ -213,11 +213,14 @@ def outcome(session: Session, report: ContestReport) -> dict[str, Any] | None:
                          "transcript": [step.text for step in allocation.transcript]}
     if contest.kind is ContestKind.PRESIDENTIAL and system.presidential is not None:
         decision = outcome_rules.presidential(
-            votes, participants=report.participants, against_all=against_rule,
+            votes, participants=_denominator(system.presidential.denominator, report),
+            against_all=against_rule,
             majority_percent=system.presidential.majority_percent,
             runoff_candidates=system.presidential.runoff_candidates, seed=seed)
     else:
-        decision = outcome_rules.plurality(votes, against_all=against_rule, seed=seed)
+        tie = system.district_tier.tie_break.value if system.district_tier else "lot"
+        decision = outcome_rules.plurality(votes, against_all=against_rule, seed=seed,
+                                           tie_break=outcome_rules.TieBreak(tie))
     winners = {p: 1 for p in decision.winners}
     return result | {"kind": decision.kind.value, "seats": winners, "summary": decision.reason,
                      "winners": list(decision.winners), "runoff": list(decision.runoff)}

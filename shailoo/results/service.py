@@ -56,37 +56,83 @@ def set_checks(session: Session, actor: str, election_id: int,
 
 def submit_from_device(session: Session, protocol: ProtocolIn) -> SubmitOutcome:
     """A scanner's signed protocol: verify the device and its signature, then submit."""
-    if protocol.source is not Source.SCANNER:
-        raise InvalidInput("results.device_source", "devices send scanner protocols only")
-    if protocol.device_id is None or protocol.signature is None:
-        raise Forbidden("results.signature_required",
-                        "a scanner protocol must name its device and carry its signature")
-    actor = polling.verify_upload(session, protocol.device_id, "scanner", protocol.station,
-                                  protocol.document(), protocol.signature)
-    return submit(session, actor, protocol)
+    return submit(session, _device_actor(session, protocol), protocol)
 
 
 def submit(session: Session, actor: str, protocol: ProtocolIn) -> SubmitOutcome:
     """Store a protocol version: the same content again is a duplicate (stored once); a
     different one after an earlier version is a correction and needs a reason. Failing
     control checks quarantine it (kept, never counted); otherwise it is counted."""
+    if protocol.source is Source.SCANNER and not actor.startswith("device:"):
+        raise Forbidden("results.scanner_needs_device",
+                        "scanner protocols come from the scanner itself, signed with its key")
     now = utcnow()
     with unit_of_work(session):
         prepared = ingest.Engine(session).prepare(protocol, actor, now)
         if prepared.duplicate_of is not None:
-            return _outcome(prepared.row, [], duplicate=True,
-                            message="the same protocol was already received; nothing changed")
-        ingest.write(session, actor, [prepared], now)
-        row = prepared.row
-        audit.record(session, actor, "results.protocol_received", "protocol", row["id"], {
-            "contest": row["contest_id"], "station": row["station_code"],
-            "source": row["source"], "version": row["version"], "status": row["status"],
-            "content_hash": row["content_hash"],
-            "failed_checks": [r.id for r in prepared.failed],
-            "correction_reason": row["correction_reason"]})
+            return _outcome(prepared.row, [], duplicate=True, message=DUPLICATE_MESSAGE)
+        ingest.write(session, [prepared], now)
+        audit.record_many(session, [_received(prepared)])
+    return _stored_outcome(prepared)
+
+
+def _received(prepared: ingest.Prepared) -> audit.Entry:
+    row = prepared.row
+    return audit.Entry(row["submitted_by"], "results.protocol_received", "protocol", row["id"], {
+        "contest": row["contest_id"], "station": row["station_code"], "source": row["source"],
+        "version": row["version"], "status": row["status"],
+        "content_hash": row["content_hash"], "failed_checks": [r.id for r in prepared.failed],
+        "correction_reason": row["correction_reason"]})
+
+
+def _stored_outcome(prepared: ingest.Prepared) -> SubmitOutcome:
     message = ("accepted and counted" if prepared.status is ProtocolStatus.ACCEPTED else
                "quarantined: failed " + ", ".join(r.id for r in prepared.failed))
-    return _outcome(row, row["checks"], duplicate=False, message=message)
+    return _outcome(prepared.row, prepared.row["checks"], duplicate=False, message=message)
+
+
+DUPLICATE_MESSAGE = "the same protocol was already received; nothing changed"
+
+
+def submit_batch(session: Session, items: list[tuple[ProtocolIn, str | None]]
+                 ) -> list[SubmitOutcome | ShailooError]:
+    """Take in protocols arriving together (the API groups concurrent requests) in one
+    transaction, each judged on its own as ``submit`` would: a device's (actor None; its
+    signature is verified) or a person's. Returns, per item, its outcome or its refusal."""
+    now = utcnow()
+    answers: list[SubmitOutcome | ShailooError | ingest.Prepared] = []
+    with unit_of_work(session):
+        engine = ingest.Engine(session)
+        prepared: list[ingest.Prepared] = []
+        for protocol, actor in items:
+            try:
+                if actor is not None and protocol.source is Source.SCANNER:
+                    raise Forbidden("results.scanner_needs_device", "scanner protocols come "
+                                    "from the scanner itself, signed with its key")
+                who = actor if actor is not None else _device_actor(session, protocol)
+                ready = engine.prepare(protocol, who, now)
+            except ShailooError as exc:
+                answers.append(exc)
+                continue
+            if ready.duplicate_of is not None:
+                answers.append(_outcome(ready.row, [], duplicate=True,
+                                        message=DUPLICATE_MESSAGE))
+                continue
+            prepared.append(ready)
+            answers.append(ready)
+        ingest.write(session, prepared, now)
+        audit.record_many(session, [_received(p) for p in prepared])
+    return [_stored_outcome(a) if isinstance(a, ingest.Prepared) else a for a in answers]
+
+
+def _device_actor(session: Session, protocol: ProtocolIn) -> str:
+    if protocol.source is not Source.SCANNER:
+        raise InvalidInput("results.device_source", "devices send scanner protocols only")
+    if protocol.device_id is None or protocol.signature is None:
+        raise Forbidden("results.signature_required",
+                        "a scanner protocol must name its device and carry its signature")
+    return polling.verify_upload(session, protocol.device_id, "scanner", protocol.station,
+                                 protocol.document(), protocol.signature)
 
 
 def _outcome(row: dict[str, Any], checks: list[dict[str, Any]], duplicate: bool,
@@ -287,7 +333,7 @@ def submit_many(session: Session, actor: str, items: Iterable[tuple[int, Protoco
                 summary.quarantined += 1
         if not report.ok:
             raise ImportRejected(report)
-        ingest.write(session, actor, prepared, now, batch_size)
+        ingest.write(session, prepared, now, batch_size)
         audit.record(session, actor, "results.protocols_imported", "import", source,
                      summary.as_dict() | {"content_digest": digest(
                          [p.row["content_hash"] for p in prepared])})

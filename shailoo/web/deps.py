@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 
 from fastapi import Depends, Request
@@ -14,17 +14,18 @@ from shailoo.errors import ShailooError
 from shailoo.types import GeoPath
 
 
-def get_session(request: Request) -> Iterator[Session]:
-    """One session per request, closed afterwards."""
+async def get_session(request: Request) -> AsyncIterator[Session]:
+    """One session per request, closed afterwards (made on the event loop: no thread hop)."""
     session: Session = request.app.state.session_factory()
     try:
         yield session
     finally:
-        session.close()
+        if not session.info.get("keep_open"):
+            session.close()
 
 
-def current_principal(request: Request, session: Session = Depends(get_session)
-                      ) -> auth.Principal | None:
+async def current_principal(request: Request, session: Session = Depends(get_session)
+                            ) -> auth.Principal | None:
     """The bearer token's user, else the signed-in user of the session cookie, else None."""
     header = request.headers.get("authorization", "")
     if header.lower().startswith("bearer "):
@@ -53,7 +54,7 @@ class Guard:
 
 
 def require(permission: Permission, nationwide: bool = True,
-            devices_allowed: bool = False) -> Callable[..., Guard]:
+            devices_allowed: bool = False) -> Callable[..., Awaitable[Guard]]:
     """Dependency that every write route uses: authenticates and authorises.
 
     With ``nationwide`` the action must be covered by a nation scope; otherwise the route calls
@@ -62,7 +63,8 @@ def require(permission: Permission, nationwide: bool = True,
     ``guard.check`` then refuses it.
     """
 
-    def dependency(principal: auth.Principal | None = Depends(current_principal)) -> Guard:
+    async def dependency(principal: auth.Principal | None = Depends(current_principal)
+                         ) -> Guard:
         if principal is None and devices_allowed:
             return Guard(None, permission)
         if nationwide:
@@ -84,7 +86,8 @@ __all__ = ["Guard", "ShailooError", "current_principal", "get_session", "is_guar
            "require"]
 
 
-def visitor(request: Request, session: Session = Depends(get_session)) -> auth.Principal | None:
+async def visitor(request: Request, session: Session = Depends(get_session)
+                  ) -> auth.Principal | None:
     """For pages: the signed-in user (cookie only), also made available to templates."""
     user_id = request.session.get("uid")
     principal = auth.get_principal(session, user_id) if isinstance(user_id, int) else None

@@ -93,3 +93,21 @@ def test_station_comparison_shows_differences(client, session, counting):
     client.post("/api/results/protocols", json=body(scan))
     comparison = client.get(f"/api/results/{counting.election_id}/stations/1001").json()
     assert comparison[0]["differences"] == {"choice:ala": [401, 400], "choice:ynt": [299, 300]}
+
+
+def test_a_person_cannot_send_a_scanner_protocol(client, session, counting):
+    admin = token_for(session, "chair", Role.CEC_ADMIN)
+    forged = protocol(counting.list_contest, source="scanner")
+    response = client.post("/api/results/protocols", json=body(forged), headers=admin)
+    assert response.status_code == 403
+    assert response.json()["error"]["code"] == "results.signature_required"
+
+
+def test_export_links_on_the_page_work(client, session, counting):
+    admin = token_for(session, "chair", Role.CEC_ADMIN)
+    client.post("/api/results/protocols", json=body(protocol(counting.list_contest)),
+                headers=admin)
+    as_csv = client.get(f"/results/{counting.election_id}/export.csv")
+    assert as_csv.status_code == 200 and "1001" in as_csv.text
+    nist = client.get(f"/results/{counting.election_id}/export.nist.json")
+    assert nist.status_code == 200 and nist.json()["@type"] == "ElectionResults.ElectionReport"

@@ -7,6 +7,7 @@ import asyncio
 import csv
 import io
 
+from shailoo.polling.signing import sign
 from shailoo.results import service
 from shailoo.results.live import RevisionWatcher, event_stream
 from tests.results.conftest import protocol
@@ -17,8 +18,10 @@ def fill(session, counting):
     service.submit(session, "u", protocol(counting.list_contest, station="1002",
                                           votes=(100, 300, 20, 5)))
     service.submit(session, "u", protocol(counting.district_contest, station="1001"))
-    service.submit(session, "u", protocol(counting.list_contest, station="1001",
-                                          source="scanner", votes=(401, 299, 200, 50)))
+    scan = protocol(counting.list_contest, station="1001", source="scanner",
+                    votes=(401, 299, 200, 50), device_id="abb-1001")
+    service.submit_from_device(session, scan.model_copy(update={
+        "signature": sign(counting.scanner_key, scan.document())}))
 
 
 def test_overview_shows_progress_shares_and_seats(client, session, counting):
