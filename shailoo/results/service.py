@@ -264,23 +264,41 @@ def revision(session: Session, election_id: int) -> int:
 
 
 def recompute_totals(session: Session, actor: str, contest_id: int) -> int:
-    """Rebuild a contest's running totals from its counted protocols (audited); returns the
-    number of protocols counted. The incremental totals must equal this."""
+    """Rebuild a contest's running totals from its counted protocols, in the database (one
+    GROUP BY per source over the stations' figures, rolled up from commissions to regions and
+    the contest); audited. Returns the number of protocols counted. The incremental totals
+    must equal this."""
+    from shailoo.candidates import service as candidates
+    from shailoo.results.rules import LINES
+
+    codes = candidates.ballot_codes(session, contest_id)
     with unit_of_work(session):
         session.execute(delete(ResultTotal).where(ResultTotal.contest_id == contest_id))
-        rows = session.execute(select(Protocol).where(
-            Protocol.contest_id == contest_id,
-            Protocol.status == ProtocolStatus.ACCEPTED.value)).scalars().all()
+        keys = [(f"choice:{c}", Protocol.votes[c]) for c in codes]
+        keys += [(f"line:{name}", Protocol.lines[name]) for name in LINES]
+        stmt = (select(Protocol.source, Protocol.tec_code, Protocol.region_code,
+                       func.count(), *[func.sum(expr.as_integer()) for _key, expr in keys])
+                .where(Protocol.contest_id == contest_id,
+                       Protocol.status == ProtocolStatus.ACCEPTED.value)
+                .group_by(Protocol.source, Protocol.tec_code, Protocol.region_code))
         delta = ingest.new_delta()
-        for row in rows:
-            ingest.accumulate(delta, _as_row(row), +1)
+        counted = 0
+        for source, tec, region, stations, *sums in session.execute(stmt):
+            counted += stations
+            figures = [(STATIONS_KEY, stations)] + [
+                (key, int(value)) for (key, _expr), value in zip(keys, sums, strict=True)
+                if value is not None]
+            for level, unit in (("contest", "*"), ("region", region or ABROAD_UNIT),
+                                ("tec", tec)):
+                bucket = delta[(contest_id, source, level, unit)]
+                for key, value in figures:
+                    bucket[key] += value
         totals = ingest.total_rows(delta)
         if totals:
             session.execute(insert(ResultTotal), totals)
         audit.record(session, actor, "results.totals_recomputed", "contest", contest_id,
-                     {"protocols": len(rows)})
-    return len(rows)
-
+                     {"protocols": counted})
+    return counted
 
 
 @dataclass

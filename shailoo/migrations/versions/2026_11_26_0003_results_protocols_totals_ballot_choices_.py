@@ -2,7 +2,7 @@
 
 Revision ID: 0003
 Revises: 0002
-Create Date: 2026-11-26 12:58:47.232213
+Create Date: 2026-11-26 13:16:13.236428
 """
 
 from collections.abc import Sequence
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 import shailoo.db
-
+from sqlalchemy.dialects import postgresql
 revision: str = '0003'
 down_revision: str | None = '0002'
 branch_labels: str | Sequence[str] | None = None
@@ -68,8 +68,8 @@ def upgrade() -> None:
     sa.Column('version', sa.Integer(), nullable=False),
     sa.Column('status', sa.String(length=20), nullable=False),
     sa.Column('content_hash', sa.String(length=64), nullable=False),
-    sa.Column('lines', sa.JSON(), nullable=False),
-    sa.Column('votes', sa.JSON(), nullable=False),
+    sa.Column('lines', sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), 'postgresql'), nullable=False),
+    sa.Column('votes', sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), 'postgresql'), nullable=False),
     sa.Column('checks', sa.JSON(), nullable=False),
     sa.Column('submitted_by', sa.String(length=200), nullable=False),
     sa.Column('received_at', shailoo.db.UtcDateTime(timezone=True), nullable=False),
