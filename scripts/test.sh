@@ -63,3 +63,15 @@ elif [ "${CI:-}" = "true" ]; then
 else
   echo "!! PostgreSQL unavailable: the PostgreSQL run was skipped" >&2
 fi
+
+echo "==> benchmark smoke runs (tiny sizes; figures mean nothing here)"
+backends="sqlite"
+port_open 5432 && backends="sqlite,postgresql"
+(cd benchmarks && for script in results_*.py; do
+   case "$script" in
+     results_reaggregate.py) for b in ${backends//,/ }; do
+         ../.venv/bin/python "$script" --smoke --backend "$b" >/dev/null || exit 1; done ;;
+     *) ../.venv/bin/python "$script" --smoke --backends "$backends" >/dev/null || exit 1 ;;
+   esac
+   echo "   $script ok"
+ done)

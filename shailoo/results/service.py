@@ -114,15 +114,21 @@ def submit_batch(session: Session, items: list[tuple[ProtocolIn, str | None]]
             except ShailooError as exc:
                 answers.append(exc)
                 continue
-            if ready.duplicate_of is not None:
-                answers.append(_outcome(ready.row, [], duplicate=True,
-                                        message=DUPLICATE_MESSAGE))
-                continue
-            prepared.append(ready)
-            answers.append(ready)
+            answers.append(ready)  # a duplicate may repeat one of this very batch
+            if ready.duplicate_of is None:
+                prepared.append(ready)
         ingest.write(session, prepared, now)
         audit.record_many(session, [_received(p) for p in prepared])
-    return [_stored_outcome(a) if isinstance(a, ingest.Prepared) else a for a in answers]
+    return [_batch_answer(a) for a in answers]
+
+
+def _batch_answer(answer: SubmitOutcome | ShailooError | ingest.Prepared
+                  ) -> SubmitOutcome | ShailooError:
+    if not isinstance(answer, ingest.Prepared):
+        return answer
+    if answer.duplicate_of is not None:
+        return _outcome(answer.row, [], duplicate=True, message=DUPLICATE_MESSAGE)
+    return _stored_outcome(answer)
 
 
 def _device_actor(session: Session, protocol: ProtocolIn) -> str:

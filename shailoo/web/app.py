@@ -43,6 +43,39 @@ def _error_response(request: Request, status: int, body: dict[str, Any]) -> Resp
     return render(request, "error.html", {"title": title, "error": body}, status_code=status)
 
 
+class LanguageMiddleware:
+    """Pure ASGI middleware: the visitor's language from the cookie (else the default) into
+    ``request.state.language``, and a Content-Language header on the answer."""
+
+    def __init__(self, app: Any, default: str) -> None:
+        self.app = app
+        self.default = default
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        cookie = None
+        for name, value in scope.get("headers", ()):
+            if name == b"cookie":
+                for part in value.decode("latin-1").split(";"):
+                    key, _, val = part.strip().partition("=")
+                    if key == LANGUAGE_COOKIE:
+                        cookie = val
+        language = pick_language(cookie, self.default)
+        scope.setdefault("state", {})["language"] = language
+
+        async def send_with_language(message: Any) -> None:
+            if message["type"] == "http.response.start":
+                headers = list(message.get("headers", []))
+                if not any(k.lower() == b"content-language" for k, _ in headers):
+                    headers.append((b"content-language", language.encode()))
+                message["headers"] = headers
+            await send(message)
+
+        await self.app(scope, receive, send_with_language)
+
+
 def _same_site_target(request: Request) -> str:
     """Where to go back to: ``next`` or the referring page, on this site only."""
     from urllib.parse import urlsplit
@@ -76,13 +109,7 @@ def create_app(settings: Settings | None = None,
                        session_cookie="shailoo_session", same_site="lax",
                        https_only=settings.production, max_age=12 * 3600)
 
-    @app.middleware("http")
-    async def language_middleware(request: Request, call_next: Any) -> Response:
-        request.state.language = pick_language(request.cookies.get(LANGUAGE_COOKIE),
-                                               settings.default_language)
-        response: Response = await call_next(request)
-        response.headers.setdefault("Content-Language", request.state.language)
-        return response
+    app.add_middleware(LanguageMiddleware, default=settings.default_language)
 
     @app.exception_handler(ShailooError)
     async def shailoo_error(request: Request, exc: ShailooError) -> Response:

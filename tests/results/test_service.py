@@ -161,3 +161,21 @@ def test_protocols_only_while_counting(session, counting):
     with pytest.raises(RuleViolation) as exc:
         service.submit(session, "u", protocol(counting.list_contest))
     assert exc.value.code == "results.election_not_counting"
+
+
+def test_a_batch_takes_each_protocol_on_its_own(session, counting):
+    good = protocol(counting.list_contest, station="1001")
+    answers = service.submit_batch(session, [
+        (good, "user:pec"),
+        (good, "user:pec"),  # the same again, in the same batch
+        (protocol(counting.list_contest, station="7777"), "user:pec"),
+        (protocol(counting.list_contest, station="1002", source="scanner"), None),
+        (protocol(counting.list_contest, station="1002", source="scanner"), "user:pec"),
+    ])
+    first, again, unknown, unsigned, by_person = answers
+    assert first.status is ProtocolStatus.ACCEPTED and not first.duplicate
+    assert again.duplicate and again.protocol_id == first.protocol_id
+    assert unknown.code == "geography.station_not_found"
+    assert unsigned.code == "results.signature_required"
+    assert by_person.code == "results.scanner_needs_device"
+    assert totals(session, counting.list_contest)["*"]["stations_reporting"] == 1
