@@ -24,7 +24,6 @@ import time
 from typing import Any
 
 import httpx
-
 from _common import build_election, drop_database, fresh_database, machine, scanner_protocols
 
 
@@ -75,8 +74,8 @@ async def _baseline(base: str, n: int, concurrency: int) -> float:
 async def _freshness(base: str, election: int, contest: int,
                      bodies: list[dict[str, Any]]) -> tuple[list[float], list[float]]:
     api, push = [], []
-    async with httpx.AsyncClient(base_url=base, timeout=60) as client:
-        async with client.stream("GET", f"/results/{election}/events") as events:
+    async with httpx.AsyncClient(base_url=base, timeout=60) as client, \
+            client.stream("GET", f"/results/{election}/events") as events:
             lines = events.aiter_lines()
             async for line in lines:
                 if line.startswith("event: ready"):
@@ -129,9 +128,9 @@ def _wrk(base: str, bodies: list[dict[str, Any]], connections: int) -> tuple[flo
 
 def _accepted(url: str, election: int) -> tuple[int, float]:
     """Protocols stored for the election and the seconds between the first and the last."""
+    from _common import session_for
     from sqlalchemy import func, select
 
-    from _common import session_for
     from shailoo.results.models import Protocol
 
     with session_for(url) as session:

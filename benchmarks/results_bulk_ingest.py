@@ -2,7 +2,8 @@
 check, store, aggregate, audit), 2,500 stations x 20 ballot lines, on SQLite and PostgreSQL;
 baseline in the same run: a bare executemany INSERT of the same protocol rows.
 
-    python benchmarks/results_bulk_ingest.py [--stations 2500] [--choices 20] [--backends sqlite,postgresql]
+    python benchmarks/results_bulk_ingest.py [--stations 2500] [--choices 20]
+        [--backends sqlite,postgresql]
     python benchmarks/results_bulk_ingest.py --smoke
 """
 
@@ -11,10 +12,16 @@ from __future__ import annotations
 import argparse
 import time
 
+from _common import (
+    build_election,
+    drop_database,
+    fresh_database,
+    machine,
+    scanner_protocols,
+    session_for,
+)
 from sqlalchemy import JSON, Column, Integer, MetaData, String, Table, insert
 
-from _common import (build_election, drop_database, fresh_database, machine,
-                     scanner_protocols, session_for)
 from shailoo.results import service
 
 

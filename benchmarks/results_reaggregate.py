@@ -15,9 +15,9 @@ import argparse
 import time
 
 import numpy as np
+from _common import build_election, drop_database, fresh_database, machine, session_for
 from sqlalchemy import text
 
-from _common import build_election, drop_database, fresh_database, machine, session_for
 from shailoo.results import service
 
 CHOICES = 20

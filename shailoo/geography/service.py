@@ -292,6 +292,21 @@ def station_paths(session: Session) -> dict[str, tuple[GeoPath, StationKind]]:
             for code, kind, tec, region in rows}
 
 
+def station_counts(session: Session, district_id: int | None = None,
+                   include_abroad: bool = True) -> list[tuple[str | None, str, int]]:
+    """How many stations each (region, territorial commission) has, optionally only those of
+    one district, or without the abroad ones; one GROUP BY."""
+    stmt = (select(TerritorialCommission.region_code, PollingStation.tec_code, func.count())
+            .join(TerritorialCommission, PollingStation.tec_code == TerritorialCommission.code)
+            .group_by(TerritorialCommission.region_code, PollingStation.tec_code))
+    if district_id is not None:
+        stmt = stmt.join(StationDistrict, StationDistrict.station_code == PollingStation.code
+                         ).where(StationDistrict.district_id == district_id)
+    if not include_abroad:
+        stmt = stmt.where(PollingStation.kind != StationKind.ABROAD.value)
+    return [(region, tec, int(n)) for region, tec, n in session.execute(stmt)]
+
+
 def tec_codes_in_scope(session: Session, kind: ScopeKind, code: str | None) -> set[str] | None:
     """The territorial commissions a scope reaches (None: all of them, for the nation)."""
     if kind is ScopeKind.NATION:

@@ -12,7 +12,7 @@ from starlette.concurrency import run_in_threadpool
 
 from shailoo.results import service
 
-POLL_SECONDS = 0.25
+POLL_SECONDS = 0.1
 KEEPALIVE_SECONDS = 15.0
 
 

@@ -21,7 +21,6 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from shailoo.db import Base, UtcDateTime
 
-
 # Binary JSON on PostgreSQL: re-aggregating a million stations reads it without re-parsing.
 Figures = JSON().with_variant(JSONB(), "postgresql")
 

@@ -17,7 +17,6 @@ from shailoo.elections.rules import ContestKind
 from shailoo.elections.schemas import ContestOut, ElectionOut
 from shailoo.elections.systems import AgainstAllRule, Denominator, ListTier
 from shailoo.geography import service as geography
-from shailoo.geography.rules import StationKind
 from shailoo.results import outcome as outcome_rules
 from shailoo.results import seats, service
 from shailoo.results.rules import LINES, Source, protocol_differences
@@ -81,18 +80,17 @@ def _decimal(value: Fraction | None) -> str | None:
 def expected_stations(session: Session, contest: ContestOut, election: ElectionOut
                       ) -> Counter[tuple[str, str]]:
     """How many stations vote in the contest, per (level, unit)."""
-    counts: Counter[tuple[str, str]] = Counter()
     abroad_votes = election.system.list_tier.abroad_votes if election.system.list_tier else True
-    for path, kind in geography.station_paths(session).values():
-        if contest.kind is ContestKind.SINGLE_MEMBER_DISTRICT:
-            if contest.district_id not in path.district_ids:
-                continue
-        elif kind is StationKind.ABROAD and not (
-                abroad_votes or contest.kind is not ContestKind.NATIONAL_LIST):
-            continue
-        counts[("contest", "*")] += 1
-        counts[("region", path.region_code or service.ABROAD_UNIT)] += 1
-        counts[("tec", path.tec_code or "")] += 1
+    if contest.kind is ContestKind.SINGLE_MEMBER_DISTRICT:
+        rows = geography.station_counts(session, district_id=contest.district_id)
+    else:
+        rows = geography.station_counts(
+            session, include_abroad=abroad_votes or contest.kind is not ContestKind.NATIONAL_LIST)
+    counts: Counter[tuple[str, str]] = Counter()
+    for region, tec, n in rows:
+        counts[("contest", "*")] += n
+        counts[("region", region or service.ABROAD_UNIT)] += n
+        counts[("tec", tec)] += n
     return counts
 
 
