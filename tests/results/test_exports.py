@@ -6,7 +6,6 @@ from __future__ import annotations
 import io
 import json
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -19,14 +18,19 @@ from shailoo.results import transfer_service as transfer
 from shailoo.results.exports import nist_report, station_unit, write_results_csv
 from shailoo.results.rules import Source
 from shailoo.results.transfer import FormatName
-from tests.results.test_transfer import DATA, GE, KG, RU18, run
+from tests.conftest import SHARED_DIR, shared_data
+from tests.results.test_transfer import GE, KG, RU18, run
 
-SCHEMA = (Path(__file__).resolve().parents[3] / "shared" / "data" / "nist-cdf"
+SCHEMA = (SHARED_DIR / "data" / "nist-cdf"
           / "election-results-reporting" / "NIST_V2_election_results_reporting.json")
 WHEN = datetime(2024, 11, 16, 12, 0, tzinfo=UTC)
 
-pytestmark = pytest.mark.skipif(not DATA.is_dir() or not SCHEMA.is_file(),
-                                reason="shared data set not present")
+
+
+@pytest.fixture(autouse=True)
+def _needs_shared_data() -> None:
+    shared_data("election-results")
+    shared_data("nist-cdf/election-results-reporting/NIST_V2_election_results_reporting.json")
 
 
 def national(session: Session, contest_id: int, source: Source = Source.MANUAL

@@ -20,14 +20,19 @@ from shailoo.results import service
 from shailoo.results import transfer_service as transfer
 from shailoo.results.rules import Source
 from shailoo.results.transfer import FormatName, open_text, parse_count
+from tests.conftest import SHARED_DIR, shared_data
 
-DATA = Path(__file__).resolve().parents[3] / "shared" / "data" / "election-results"
+DATA = SHARED_DIR / "data" / "election-results"
 KG = DATA / "kyrgyzstan" / "2020-parliament-kloop" / "PARTIES_RESULTS_REACT_LEVEL_ONE.csv"
 GE = DATA / "georgia" / "2024-parliament-sichinava" / "precinct_protocols_2024-11-15.csv"
 RU18 = DATA / "russia" / "kobak-shpilkin" / "2018_president_by_uik_SUBSET_Adygea.csv"
 RU21 = DATA / "russia" / "kobak-shpilkin" / "2021_duma_federal_list_by_uik_SUBSET_Adygea.csv"
 
-pytestmark = pytest.mark.skipif(not DATA.is_dir(), reason="shared data set not present")
+
+
+@pytest.fixture(autouse=True)
+def _needs_shared_data() -> None:
+    shared_data("election-results")
 
 
 def rows(path: Path) -> list[dict[str, str]]:

@@ -10,12 +10,17 @@ import pytest
 from typer.testing import CliRunner
 
 from shailoo.results.transfer_cli import app
-from tests.results.test_exports import SCHEMA, validate
-from tests.results.test_transfer import DATA, RU18
+from tests.conftest import shared_data
+from tests.results.test_exports import validate
+from tests.results.test_transfer import RU18
 
 runner = CliRunner()
-pytestmark = pytest.mark.skipif(not DATA.is_dir() or not SCHEMA.is_file(),
-                                reason="shared data set not present")
+
+
+@pytest.fixture(autouse=True)
+def _needs_shared_data() -> None:
+    shared_data("election-results")
+    shared_data("nist-cdf/election-results-reporting/NIST_V2_election_results_reporting.json")
 
 
 def flat(output: str) -> str:
