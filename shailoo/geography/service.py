@@ -277,16 +277,21 @@ def station_path(session: Session, code: str) -> GeoPath:
     return station_place(session, code)[0]
 
 
-def station_paths(session: Session) -> dict[str, tuple[GeoPath, StationKind]]:
-    """Every station's place and kind, in two queries (for bulk work)."""
+def station_paths(session: Session, codes: list[str] | None = None
+                  ) -> dict[str, tuple[GeoPath, StationKind]]:
+    """Every station's (or the given stations') place and kind, in two queries."""
+    district_stmt = select(StationDistrict.station_code, StationDistrict.district_id)
+    station_stmt = (select(PollingStation.code, PollingStation.kind, PollingStation.tec_code,
+                           TerritorialCommission.region_code)
+                    .join(TerritorialCommission,
+                          PollingStation.tec_code == TerritorialCommission.code))
+    if codes is not None:
+        district_stmt = district_stmt.where(StationDistrict.station_code.in_(codes))
+        station_stmt = station_stmt.where(PollingStation.code.in_(codes))
     districts: dict[str, set[int]] = {}
-    for code, district_id in session.execute(
-            select(StationDistrict.station_code, StationDistrict.district_id)):
+    for code, district_id in session.execute(district_stmt):
         districts.setdefault(code, set()).add(district_id)
-    rows = session.execute(select(PollingStation.code, PollingStation.kind,
-                                  PollingStation.tec_code, TerritorialCommission.region_code)
-                           .join(TerritorialCommission,
-                                 PollingStation.tec_code == TerritorialCommission.code))
+    rows = session.execute(station_stmt)
     return {code: (GeoPath(region_code=region, tec_code=tec, station_code=code,
                            district_ids=frozenset(districts.get(code, ()))), StationKind(kind))
             for code, kind, tec, region in rows}

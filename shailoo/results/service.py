@@ -103,6 +103,7 @@ def submit_batch(session: Session, items: list[tuple[ProtocolIn, str | None]]
     answers: list[SubmitOutcome | ShailooError | ingest.Prepared] = []
     with unit_of_work(session):
         engine = ingest.Engine(session)
+        engine.preload_for([protocol for protocol, _actor in items])
         prepared: list[ingest.Prepared] = []
         for protocol, actor in items:
             try:
