@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import select
@@ -54,12 +55,33 @@ def revoke_device(session: Session, actor: str, device_id: str, reason: str) -> 
                      {"reason": reason})
 
 
+@dataclass(frozen=True)
+class DeviceKey:
+    """What checking a device's upload needs."""
+
+    device_id: str
+    status: str
+    kind: str
+    station_code: str
+    public_key: str
+
+
+def device_keys(session: Session, device_ids: list[str]) -> dict[str, DeviceKey]:
+    """The registered devices among ``device_ids`` (one query)."""
+    if not device_ids:
+        return {}
+    rows = session.execute(select(Device.id, Device.status, Device.kind, Device.station_code,
+                                  Device.public_key).where(Device.id.in_(sorted(device_ids))))
+    return {r.id: DeviceKey(r.id, r.status, r.kind, r.station_code, r.public_key) for r in rows}
+
+
 def verify_upload(session: Session, device_id: str, kind: str, station_code: str,
-                  document: dict[str, Any], signature: str) -> str:
+                  document: dict[str, Any], signature: str,
+                  known: dict[str, DeviceKey] | None = None) -> str:
     """Check that an active device of this kind, registered to this station, signed the
-    document; return the device's audit label. Refusals name the reason."""
-    device = session.execute(select(Device.status, Device.kind, Device.station_code,
-                                    Device.public_key).where(Device.id == device_id)).first()
+    document; return the device's audit label. Refusals name the reason. ``known`` holds
+    devices already read (for a group of uploads)."""
+    device = (known if known is not None else device_keys(session, [device_id])).get(device_id)
     if device is None:
         raise Forbidden("polling.unknown_device", f"device {device_id!r} is not registered")
     if device.status != "active":

@@ -104,13 +104,15 @@ def submit_batch(session: Session, items: list[tuple[ProtocolIn, str | None]]
     with unit_of_work(session):
         engine = ingest.Engine(session)
         engine.preload_for([protocol for protocol, _actor in items])
+        devices = polling.device_keys(session, [p.device_id for p, a in items
+                                                if a is None and p.device_id])
         prepared: list[ingest.Prepared] = []
         for protocol, actor in items:
             try:
                 if actor is not None and protocol.source is Source.SCANNER:
                     raise Forbidden("results.scanner_needs_device", "scanner protocols come "
                                     "from the scanner itself, signed with its key")
-                who = actor if actor is not None else _device_actor(session, protocol)
+                who = actor if actor is not None else _device_actor(session, protocol, devices)
                 ready = engine.prepare(protocol, who, now)
             except ShailooError as exc:
                 answers.append(exc)
@@ -132,14 +134,15 @@ def _batch_answer(answer: SubmitOutcome | ShailooError | ingest.Prepared
     return _stored_outcome(answer)
 
 
-def _device_actor(session: Session, protocol: ProtocolIn) -> str:
+def _device_actor(session: Session, protocol: ProtocolIn,
+                  known: dict[str, polling.DeviceKey] | None = None) -> str:
     if protocol.source is not Source.SCANNER:
         raise InvalidInput("results.device_source", "devices send scanner protocols only")
     if protocol.device_id is None or protocol.signature is None:
         raise Forbidden("results.signature_required",
                         "a scanner protocol must name its device and carry its signature")
     return polling.verify_upload(session, protocol.device_id, "scanner", protocol.station,
-                                 protocol.document(), protocol.signature)
+                                 protocol.document(), protocol.signature, known)
 
 
 def _outcome(row: dict[str, Any], checks: list[dict[str, Any]], duplicate: bool,
