@@ -13,13 +13,18 @@ from dataclasses import dataclass
 from datetime import date
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-from sqlalchemy import text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
 from shailoo.candidates import service as candidates
 from shailoo.candidates.schemas import ChoiceIn, ChoiceKind
-from shailoo.db import make_engine, make_session_factory, upgrade
+from shailoo.db import (
+    create_postgres_database,
+    drop_postgres_databases,
+    make_engine,
+    make_session_factory,
+    upgrade,
+)
 from shailoo.elections import service as elections
 from shailoo.elections.rules import ElectionKind, ElectionStatus
 from shailoo.elections.schemas import ElectionCreate
@@ -45,12 +50,7 @@ def fresh_database(backend: str) -> str:
         url = f"sqlite:///{tempfile.mkdtemp(prefix='shailoo-bench-')}/bench.db"
     else:
         base = os.environ.get("SHAILOO_BENCH_PG_URL", PG_DEFAULT)
-        name = f"shailoo_bench_{uuid.uuid4().hex[:10]}"
-        admin = make_engine(base, isolation_level="AUTOCOMMIT")
-        with admin.connect() as conn:
-            conn.execute(text(f'CREATE DATABASE "{name}"'))
-        admin.dispose()
-        url = make_url(base).set(database=name).render_as_string(hide_password=False)
+        url = create_postgres_database(base, f"shailoo_bench_{uuid.uuid4().hex[:10]}")
     upgrade(url)
     return url
 
@@ -60,10 +60,7 @@ def drop_database(url: str) -> None:
     if not url.startswith("postgresql"):
         return
     base = os.environ.get("SHAILOO_BENCH_PG_URL", PG_DEFAULT)
-    admin = make_engine(base, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{make_url(url).database}" WITH (FORCE)'))
-    admin.dispose()
+    drop_postgres_databases(base, [str(make_url(url).database)])
 
 
 @dataclass

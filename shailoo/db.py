@@ -147,3 +147,26 @@ def pending_migrations(engine: Engine) -> list[str]:
             break
         pending.append(rev.revision)
     return [] if current == set(script.get_heads()) else pending
+
+
+def create_postgres_database(server_url: str, name: str) -> str:
+    """Create an empty database beside ``server_url``'s (tests, benchmarks); return its URL."""
+    from sqlalchemy import text
+    from sqlalchemy.engine import make_url
+
+    admin = make_engine(server_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    return make_url(server_url).set(database=name).render_as_string(hide_password=False)
+
+
+def drop_postgres_databases(server_url: str, names: list[str]) -> None:
+    """Drop databases made by ``create_postgres_database`` (closing their connections)."""
+    from sqlalchemy import text
+
+    admin = make_engine(server_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        for name in names:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()

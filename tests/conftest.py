@@ -15,11 +15,15 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import Engine, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
-from shailoo.db import make_engine, upgrade
+from shailoo.db import (
+    create_postgres_database,
+    drop_postgres_databases,
+    make_engine,
+    upgrade,
+)
 
 BASE_URL = os.environ.get("SHAILOO_TEST_DATABASE_URL", "")
 
@@ -40,11 +44,7 @@ class DatabaseFactory:
         """URL of a new empty database (migrated to head unless ``migrate`` is False)."""
         if is_postgres():
             name = f"shailoo_t_{uuid.uuid4().hex[:12]}"
-            admin = make_engine(BASE_URL, isolation_level="AUTOCOMMIT")
-            with admin.connect() as conn:
-                conn.execute(text(f'CREATE DATABASE "{name}"'))
-            admin.dispose()
-            url = make_url(BASE_URL).set(database=name).render_as_string(hide_password=False)
+            url = create_postgres_database(BASE_URL, name)
             self.created.append(name)
         else:
             url = f"sqlite:///{self.tmp_dir / f'{uuid.uuid4().hex[:12]}.db'}"
@@ -54,13 +54,8 @@ class DatabaseFactory:
 
     def drop_all(self) -> None:
         """Drop every PostgreSQL database this factory created."""
-        if not self.created:
-            return
-        admin = make_engine(BASE_URL, isolation_level="AUTOCOMMIT")
-        with admin.connect() as conn:
-            for name in self.created:
-                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+        if self.created:
+            drop_postgres_databases(BASE_URL, self.created)
 
 
 @pytest.fixture(scope="session")
