@@ -270,13 +270,13 @@ def _all_latest(session: Session) -> dict[Key, Latest | None]:
 
 
 def accumulate(delta: Delta, row: Mapping[str, Any], sign: int) -> None:
-    """Add (or take away) a protocol's figures at the contest, region and TEC levels."""
+    """Add (or take away) a protocol's figures in the running totals of the contest and of
+    its region (commissions are summed on demand: see service.public_totals)."""
     figures = [(f"line:{k}", sign * int(v)) for k, v in row["lines"].items() if v is not None]
     figures += [(f"choice:{k}", sign * int(v)) for k, v in row["votes"].items()]
     figures.append((STATIONS_KEY, sign))
     contest, source = row["contest_id"], row["source"]
-    for level, unit in (("contest", "*"), ("region", row["region_code"] or ABROAD_UNIT),
-                        ("tec", row["tec_code"])):
+    for level, unit in (("contest", "*"), ("region", row["region_code"] or ABROAD_UNIT)):
         bucket = delta[(contest, source, level, unit)]
         for key, value in figures:
             bucket[key] += value

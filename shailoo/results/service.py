@@ -219,7 +219,12 @@ def quarantine_queue(session: Session, election_id: int,
 
 def public_totals(session: Session, contest_id: int, source: Source, level: str = "contest"
                   ) -> dict[str, dict[str, int]]:
-    """Running totals of a contest and source at a level: {unit: {key: value}}."""
+    """Totals of a contest and source at a level: {unit: {key: value}}. The contest and its
+    regions are running totals; a territorial commission's are summed on demand from its
+    stations' counted protocols (a handful of rows), which keeps them off the write path."""
+    if level == "tec":
+        return {tec: figures for (_source, tec, _region), figures in
+                _counted_sums(session, contest_id, source).items()}
     rows = session.execute(select(ResultTotal.unit, ResultTotal.key, ResultTotal.value).where(
         ResultTotal.contest_id == contest_id, ResultTotal.source == source.value,
         ResultTotal.level == level))
@@ -273,35 +278,45 @@ def revision(session: Session, election_id: int) -> int:
         Protocol.election_id == election_id)).scalar_one())
 
 
-def recompute_totals(session: Session, actor: str, contest_id: int) -> int:
-    """Rebuild a contest's running totals from its counted protocols, in the database (one
-    GROUP BY per source over the stations' figures, rolled up from commissions to regions and
-    the contest); audited. Returns the number of protocols counted. The incremental totals
-    must equal this."""
+def _counted_sums(session: Session, contest_id: int, source: Source | None = None
+                  ) -> dict[tuple[str, str, str | None], dict[str, int]]:
+    """Sums of the counted protocols' figures per (source, commission, region), in the
+    database: {(source, tec, region): {key: value}} with the number of stations reporting."""
     from shailoo.candidates import service as candidates
     from shailoo.results.rules import LINES
 
-    codes = candidates.ballot_codes(session, contest_id)
+    keys = [(f"choice:{c}", Protocol.votes[c]) for c in candidates.ballot_codes(
+        session, contest_id)]
+    keys += [(f"line:{name}", Protocol.lines[name]) for name in LINES]
+    stmt = (select(Protocol.source, Protocol.tec_code, Protocol.region_code, func.count(),
+                   *[func.sum(expr.as_integer()) for _key, expr in keys])
+            .where(Protocol.contest_id == contest_id,
+                   Protocol.status == ProtocolStatus.ACCEPTED.value)
+            .group_by(Protocol.source, Protocol.tec_code, Protocol.region_code))
+    if source is not None:
+        stmt = stmt.where(Protocol.source == source.value)
+    sums: dict[tuple[str, str, str | None], dict[str, int]] = {}
+    for src, tec, region, stations, *values in session.execute(stmt):
+        figures = {key: int(value) for (key, _expr), value in zip(keys, values, strict=True)
+                   if value}
+        figures[STATIONS_KEY] = int(stations)
+        sums[(src, tec, region)] = figures
+    return sums
+
+
+def recompute_totals(session: Session, actor: str, contest_id: int) -> int:
+    """Rebuild a contest's running totals (the contest and its regions) from its counted
+    protocols, in the database, one GROUP BY rolled up from commissions; audited. Returns the
+    number of protocols counted. The incremental totals must equal this."""
     with unit_of_work(session):
         session.execute(delete(ResultTotal).where(ResultTotal.contest_id == contest_id))
-        keys = [(f"choice:{c}", Protocol.votes[c]) for c in codes]
-        keys += [(f"line:{name}", Protocol.lines[name]) for name in LINES]
-        stmt = (select(Protocol.source, Protocol.tec_code, Protocol.region_code,
-                       func.count(), *[func.sum(expr.as_integer()) for _key, expr in keys])
-                .where(Protocol.contest_id == contest_id,
-                       Protocol.status == ProtocolStatus.ACCEPTED.value)
-                .group_by(Protocol.source, Protocol.tec_code, Protocol.region_code))
         delta = ingest.new_delta()
         counted = 0
-        for source, tec, region, stations, *sums in session.execute(stmt):
-            counted += stations
-            figures = [(STATIONS_KEY, stations)] + [
-                (key, int(value)) for (key, _expr), value in zip(keys, sums, strict=True)
-                if value is not None]
-            for level, unit in (("contest", "*"), ("region", region or ABROAD_UNIT),
-                                ("tec", tec)):
+        for (source, _tec, region), figures in _counted_sums(session, contest_id).items():
+            counted += figures[STATIONS_KEY]
+            for level, unit in (("contest", "*"), ("region", region or ABROAD_UNIT)):
                 bucket = delta[(contest_id, source, level, unit)]
-                for key, value in figures:
+                for key, value in figures.items():
                     bucket[key] += value
         totals = ingest.total_rows(delta)
         if totals:
