@@ -1,5 +1,5 @@
 -- wrk script: POST each JSON body of a file (one per line) once, spread over the threads,
--- then stop. Usage: wrk -s post_bodies.lua URL -- BODIES_FILE THREADS
+-- then stop. Usage: wrk -s post_bodies.lua URL -- BODIES_FILE THREADS [PATH]
 local threads = {}
 local counter = 1
 
@@ -15,6 +15,7 @@ function init(args)
     table.insert(bodies, line)
   end
   step = tonumber(args[2])
+  path = args[3] or "/api/results/protocols"
   next_index = id
 end
 
@@ -25,6 +26,5 @@ function request()
     body = bodies[1]
   end
   next_index = next_index + step
-  return wrk.format("POST", "/api/results/protocols", {["Content-Type"] = "application/json"},
-                    body)
+  return wrk.format("POST", path, {["Content-Type"] = "application/json"}, body)
 end

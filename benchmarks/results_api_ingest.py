@@ -102,8 +102,10 @@ async def _freshness(base: str, election: int, contest: int,
     return api, push
 
 
-def _wrk(base: str, bodies: list[dict[str, Any]], connections: int) -> tuple[float, str]:
-    """POST every body once with wrk (2 threads); return wall seconds and its latency lines."""
+def _wrk(base: str, bodies: list[dict[str, Any]], connections: int,
+         per_request: int = 1) -> tuple[float, str]:
+    """POST every body once with wrk (2 threads), ``per_request`` protocols a request;
+    return wall seconds and its latency lines."""
     import json
     import shutil
     import tempfile
@@ -112,9 +114,12 @@ def _wrk(base: str, bodies: list[dict[str, Any]], connections: int) -> tuple[flo
     if wrk is None:
         raise FileNotFoundError("wrk")
     threads = 2
+    path = "/api/results/protocols" if per_request == 1 else "/api/results/protocol-batches"
     with tempfile.NamedTemporaryFile("w", suffix=".jsonl", delete=False) as handle:
-        for body in bodies:
-            handle.write(json.dumps(body, separators=(",", ":")) + "\n")
+        for start in range(0, len(bodies), per_request):
+            group = bodies[start:start + per_request]
+            payload = group[0] if per_request == 1 else {"protocols": group}
+            handle.write(json.dumps(payload, separators=(",", ":")) + "\n")
     script = os.path.join(os.path.dirname(os.path.abspath(__file__)), "post_bodies.lua")
     started = time.perf_counter()
     # wrk runs for its whole duration even once every body is sent (its threads then idle);
@@ -122,7 +127,8 @@ def _wrk(base: str, bodies: list[dict[str, Any]], connections: int) -> tuple[flo
     # be long enough: about 150 protocols/s would still finish.
     seconds = max(5, len(bodies) // 150)
     out = subprocess.run([wrk, "-t", str(threads), "-c", str(connections), "-d", f"{seconds}s",
-                          "--latency", "-s", script, base, "--", handle.name, str(threads)],
+                          "--latency", "-s", script, base, "--", handle.name, str(threads),
+                          path],
                          capture_output=True, text=True, check=True).stdout
     elapsed = time.perf_counter() - started
     latency = " ".join(line.strip() for line in out.splitlines()
@@ -159,7 +165,7 @@ def _accepted(url: str, election: int) -> tuple[int, float]:
 
 
 def run(backend: str, stations: int, choices: int, workers: int, concurrency: int,
-        fresh: int, smoke: bool = False) -> None:
+        fresh: int, smoke: bool = False, per_request: int = 1) -> None:
     url = fresh_database(backend)
     server = None
     try:
@@ -185,10 +191,10 @@ def run(backend: str, stations: int, choices: int, workers: int, concurrency: in
         try:
             if smoke:
                 raise FileNotFoundError("the smoke run uses the Python client")
-            elapsed, latency = _wrk(base, bodies[:stations], concurrency)
+            elapsed, latency = _wrk(base, bodies[:stations], concurrency, per_request)
             stored, span = _accepted(url, bench.election_id)
             rate = stored / span if span else stored / elapsed
-            tool = f"wrk, {concurrency} connections; {latency}"
+            tool = f"wrk, {concurrency} connections, {per_request} a request; {latency}"
         except FileNotFoundError:
             elapsed, latencies = asyncio.run(_blast(base, bodies[:stations], concurrency))
             stored, rate = stations, stations / elapsed
@@ -219,12 +225,15 @@ def main() -> None:
     parser.add_argument("--concurrency", type=int, default=16)
     parser.add_argument("--fresh", type=int, default=200)
     parser.add_argument("--backends", default="sqlite,postgresql")
+    parser.add_argument("--per-request", type=int, default=1,
+                        help="protocols a request (>1: POST /api/results/protocol-batches)")
     parser.add_argument("--smoke", action="store_true", help="a tiny run for CI")
     args = parser.parse_args()
     stations, fresh = (40, 5) if args.smoke else (args.stations, args.fresh)
     print(f"machine: {machine()}")
     for backend in args.backends.split(","):
-        run(backend, stations, args.choices, args.workers, args.concurrency, fresh, args.smoke)
+        run(backend, stations, args.choices, args.workers, args.concurrency, fresh, args.smoke,
+            args.per_request)
 
 
 if __name__ == "__main__":

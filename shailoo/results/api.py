@@ -3,17 +3,25 @@ quarantine decisions, control checks, and public results."""
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from fastapi import APIRouter, Depends, Request
 from sqlalchemy.orm import Session
 
 from shailoo.auth.rules import Permission
+from shailoo.errors import ShailooError
 from shailoo.geography import service as geography
 from shailoo.results import reports, service
 from shailoo.results.batching import ProtocolBatcher
 from shailoo.results.rules import ControlCheck, Source
-from shailoo.results.schemas import AcceptIn, ProtocolIn, ProtocolOut, SubmitOutcome
+from shailoo.results.schemas import (
+    AcceptIn,
+    ProtocolBatchIn,
+    ProtocolIn,
+    ProtocolOut,
+    SubmitOutcome,
+)
 from shailoo.web.deps import Guard, get_session, require
 
 router = APIRouter(prefix="/api/results", tags=["results"])
@@ -40,6 +48,34 @@ async def submit_protocol(protocol: ProtocolIn, request: Request,
         return await _batcher(request).submit(protocol, None)  # the device signature decides
     principal = guard.check(geography.station_path(session, protocol.station))
     return await _batcher(request).submit(protocol, principal.label)
+
+
+@router.post("/protocol-batches")
+async def submit_protocols(batch: ProtocolBatchIn, request: Request,
+                           guard: Guard = Depends(require(Permission.RESULTS_SUBMIT,
+                                                          nationwide=False,
+                                                          devices_allowed=True)),
+                           session: Session = Depends(get_session)) -> dict[str, Any]:
+    """Several protocols in one request, each judged on its own exactly as by
+    `POST /protocols`: the answer lists, in order, each one's outcome or its error."""
+    batcher = _batcher(request)
+
+    async def one(protocol: ProtocolIn) -> SubmitOutcome:
+        if protocol.source is Source.SCANNER:
+            return await batcher.submit(protocol, None)
+        principal = guard.check(geography.station_path(session, protocol.station))
+        return await batcher.submit(protocol, principal.label)
+
+    answers = await asyncio.gather(*(one(p) for p in batch.protocols), return_exceptions=True)
+    results: list[dict[str, Any]] = []
+    for answer in answers:
+        if isinstance(answer, ShailooError):
+            results.append({"error": answer.to_dict()})
+        elif isinstance(answer, BaseException):
+            raise answer
+        else:
+            results.append(answer.model_dump(mode="json"))
+    return {"results": results}
 
 
 @router.post("/protocols/{protocol_id}/accept")

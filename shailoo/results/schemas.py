@@ -84,3 +84,12 @@ class AcceptIn(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     reason: str = Field(min_length=3, max_length=2000)
+
+
+class ProtocolBatchIn(BaseModel):
+    """Several protocols in one upload (a station's scanner sends every contest's count
+    together; a device that was offline sends what it kept)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    protocols: list[ProtocolIn] = Field(min_length=1, max_length=500)

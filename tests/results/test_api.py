@@ -111,3 +111,23 @@ def test_export_links_on_the_page_work(client, session, counting):
     assert as_csv.status_code == 200 and "1001" in as_csv.text
     nist = client.get(f"/results/{counting.election_id}/export.nist.json")
     assert nist.status_code == 200 and nist.json()["@type"] == "ElectionResults.ElectionReport"
+
+
+def test_a_batch_upload_answers_each_protocol(client, session, counting):
+    def signed(**kw):
+        p = protocol(counting.list_contest, source="scanner", device_id="abb-1001", **kw)
+        return body(p.model_copy(update={"signature": sign(counting.scanner_key,
+                                                            p.document())}))
+
+    good = signed()
+    forged = signed(votes=(100, 100, 100, 10), correction_reason="recount")
+    forged["votes"]["ala"] = 999  # changed after signing
+    response = client.post("/api/results/protocol-batches",
+                           json={"protocols": [good, good, forged]})
+    assert response.status_code == 200, response.text
+    first, again, bad = response.json()["results"]
+    assert first["status"] == "accepted" and again["duplicate"] is True
+    assert again["protocol_id"] == first["protocol_id"]
+    assert bad["error"]["code"] == "polling.bad_signature"
+    empty = client.post("/api/results/protocol-batches", json={"protocols": []})
+    assert empty.status_code == 422
