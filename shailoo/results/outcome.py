@@ -1,7 +1,8 @@
 """Contest outcomes: plurality districts, the presidential majority and runoff, "against all".
 
-Pure and self-contained like :mod:`shailoo.results.seats` (standard library only; no I/O, no
-clock, no randomness except a lot drawn deterministically from a given seed). Every decision
+Pure like :mod:`shailoo.results.seats`, whose lot it shares so that a tie is drawn the same
+way for seats and for candidates (standard library and seats.py only; no I/O, no clock, no
+randomness except that lot, drawn deterministically from a given seed). Every decision
 is taken on integers; percentages appear only in the reason sentences.
 
 Rules, as implemented (Kyrgyz law; see ../shared/domain, b.6 and c):
@@ -34,13 +35,14 @@ Tie rule, when a tie decides who is elected or who enters the runoff:
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from enum import StrEnum
 from fractions import Fraction
 from typing import Any
+
+from shailoo.results.seats import lot_digest, lot_order
 
 Number = int | str | Decimal | Fraction
 
@@ -209,11 +211,6 @@ def list_contest_against_all(
     return Decision(DecisionKind.ELECTED, reason, data=data)
 
 
-def lot_order(candidates: Iterable[str], seed: str | int) -> list[str]:
-    """The candidates sorted by the lot: by SHA-256 hex digest of ``f"{seed}:{candidate}"``."""
-    return sorted(candidates, key=lambda c: (_digest(seed, c), c))
-
-
 # ----------------------------------------------------------------------------- helpers
 
 
@@ -255,15 +252,11 @@ def _settle(tied: list[str], places: int, tie: TieBreak, seed: str | int | None,
                 f"tie_break: {', '.join(tied)} are tied for {where} ({places} place(s)) and the "
                 f"tie rule needs a lot, but no seed was given; give a seed (it is recorded) or "
                 f"another tie_break")
-        record["digests"] = {c: _digest(seed, c) for c in tied}
+        record["digests"] = {c: lot_digest(seed, c) for c in tied}
         order = lot_order(tied, seed)
     record["order"] = order
     record["chosen"] = order[:places]
     return order, record
-
-
-def _digest(seed: str | int, name: str) -> str:
-    return hashlib.sha256(f"{seed}:{name}".encode()).hexdigest()
 
 
 def _normalise(votes: Mapping[str, int] | Iterable[tuple[str, int]], name: str) -> list[
@@ -332,3 +325,4 @@ def _decimal(value: Fraction, places: int = 2) -> str:
 
 def _share(votes: int, participants: int) -> str:
     return _decimal(Fraction(votes * 100, participants))
+

@@ -233,7 +233,7 @@ def allocate(
 
 def lot_order(parties: Iterable[str], seed: str | int) -> list[str]:
     """The parties sorted by the lot: by SHA-256 hex digest of ``f"{seed}:{party}"``."""
-    return sorted(parties, key=lambda p: (_lot_digest(seed, p), p))
+    return sorted(parties, key=lambda p: (lot_digest(seed, p), p))
 
 
 def divisor(method: Method | str, k: int, first_divisor: Number | None = None) -> Fraction:
@@ -336,7 +336,8 @@ def _exact(value: Fraction) -> str:
     return str(value)
 
 
-def _lot_digest(seed: str | int, party: str) -> str:
+def lot_digest(seed: str | int, party: str) -> str:
+    """The lot's key for one party or candidate: SHA-256 hex of ``f"{seed}:{name}"``."""
     return hashlib.sha256(f"{seed}:{party}".encode()).hexdigest()
 
 
@@ -479,12 +480,12 @@ def _settle_tie(tied: list[str], places: int, ctx: _Context, where: str) -> tupl
         if lot_matters:
             assert ctx.seed is not None
             seed = ctx.seed
-            data["digests"] = {p: _lot_digest(seed, p) for p in needs_lot}
+            data["digests"] = {p: lot_digest(seed, p) for p in needs_lot}
             why = (why + ", then " if why else "") + (
                 f"by lot: sorted by SHA-256 of '{seed}:<party>', smallest first")
         order = sorted(tied, key=lambda p: (
             -ctx.votes[p] if ctx.tie is TieBreak.MORE_VOTES else 0,
-            _lot_digest(ctx.seed, p) if ctx.seed is not None else "", ctx.position[p]))
+            lot_digest(ctx.seed, p) if ctx.seed is not None else "", ctx.position[p]))
     winners = order[:places]
     data["order"] = order
     data["winners"] = winners
