@@ -56,24 +56,22 @@ def set_checks(session: Session, actor: str, election_id: int,
 
 def submit_from_device(session: Session, protocol: ProtocolIn) -> SubmitOutcome:
     """A scanner's signed protocol: verify the device and its signature, then submit."""
-    return submit(session, _device_actor(session, protocol), protocol)
+    return _one(submit_batch(session, [(protocol, None)]))
 
 
 def submit(session: Session, actor: str, protocol: ProtocolIn) -> SubmitOutcome:
-    """Store a protocol version: the same content again is a duplicate (stored once); a
-    different one after an earlier version is a correction and needs a reason. Failing
-    control checks quarantine it (kept, never counted); otherwise it is counted."""
-    if protocol.source is Source.SCANNER and not actor.startswith("device:"):
-        raise Forbidden("results.scanner_needs_device",
-                        "scanner protocols come from the scanner itself, signed with its key")
-    now = utcnow()
-    with unit_of_work(session):
-        prepared = ingest.Engine(session).prepare(protocol, actor, now)
-        if prepared.duplicate_of is not None:
-            return _outcome(prepared.row, [], duplicate=True, message=DUPLICATE_MESSAGE)
-        ingest.write(session, [prepared], now)
-        audit.record_many(session, [_received(prepared)])
-    return _stored_outcome(prepared)
+    """Store a protocol version from a person: the same content again is a duplicate (stored
+    once); a different one after an earlier version is a correction and needs a reason.
+    Failing control checks quarantine it (kept, never counted); otherwise it is counted.
+    Scanner protocols come only from their device (``submit_from_device``)."""
+    return _one(submit_batch(session, [(protocol, actor)]))
+
+
+def _one(answers: list[SubmitOutcome | ShailooError]) -> SubmitOutcome:
+    (answer,) = answers
+    if isinstance(answer, ShailooError):
+        raise answer
+    return answer
 
 
 def _received(prepared: ingest.Prepared) -> audit.Entry:
