@@ -10,7 +10,6 @@ from sqlalchemy.orm import Session
 
 from shailoo.auth import service as auth
 from shailoo.auth.rules import Permission
-from shailoo.errors import ShailooError
 from shailoo.types import GeoPath
 
 
@@ -80,10 +79,6 @@ def require(permission: Permission, nationwide: bool = True,
 def is_guard_dependency(func: object) -> bool:
     """True for dependencies made by ``require`` (used by the architecture tests)."""
     return hasattr(func, "required_permission")
-
-
-__all__ = ["Guard", "ShailooError", "current_principal", "get_session", "is_guard_dependency",
-           "require"]
 
 
 async def visitor(request: Request, session: Session = Depends(get_session)
