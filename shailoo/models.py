@@ -7,7 +7,8 @@ from shailoo.db import Base
 from shailoo.elections import models as elections_models
 from shailoo.geography import models as geography_models
 from shailoo.polling import models as polling_models
+from shailoo.register import models as register_models
 from shailoo.results import models as results_models
 
 __all__ = ["Base", "audit_models", "auth_models", "candidates_models", "elections_models",
-           "geography_models", "polling_models", "results_models"]
+           "geography_models", "polling_models", "register_models", "results_models"]

@@ -15,7 +15,7 @@ from shailoo.geography import service as geography
 
 # Each domain that contributes to the demo has a ``demo`` module with ``@demo_step``s.
 DEMO_MODULES = ("shailoo.geography.demo", "shailoo.candidates.demo", "shailoo.elections.demo",
-                "shailoo.auth.demo", "shailoo.polling.demo")
+                "shailoo.auth.demo", "shailoo.polling.demo", "shailoo.register.demo")
 
 
 def load_steps() -> None:

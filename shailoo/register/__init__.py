@@ -1,0 +1,1 @@
+"""Voter register: persons, eligibility, station lists, changes of voting address, lookup."""
