@@ -28,7 +28,7 @@ from sqlalchemy import text
 from shailoo.demo.generator import load_steps
 from shailoo.demo.registry import STEPS, DemoContext
 from shailoo.register import service
-from shailoo.register.demo import Home, homes_of_country, write_files
+from shailoo.register.demo import NOT_LISTED_SHARE, Home, homes_of_country, write_files
 
 TODAY = date(2026, 11, 26)
 POLLING = date(2027, 2, 28)
@@ -63,10 +63,12 @@ class PeakRss:
 
 
 def country(url: str, persons: int) -> list[Home]:
-    """The demo country's geography sized for ``persons``."""
+    """The demo country's geography sized so that its extract holds about ``persons`` rows
+    (voters plus the NOT_LISTED_SHARE who may not vote)."""
     load_steps()
+    voters = round(persons / (1 + NOT_LISTED_SHARE))
     with session_for(url) as session:
-        ctx = DemoContext(session=session, seed=1, voters=persons, today=TODAY,
+        ctx = DemoContext(session=session, seed=1, voters=voters, today=TODAY,
                           log=lambda _m: None)
         STEPS["geography"].run(ctx)
         session.commit()
@@ -80,8 +82,8 @@ def extract_files(homes: list[Home], persons: int) -> tuple[Path, Path, Path]:
     if not done.exists():
         folder.mkdir(exist_ok=True)
         print(f"generating a synthetic extract of about {persons:,} persons in {folder} ...")
-        extract, addresses, _consular, _planted = write_files(random.Random(5), homes, POLLING,
-                                                              folder)
+        extract, _addresses, _consular, _planted = write_files(random.Random(5), homes,
+                                                               POLLING, folder)
         _changed_copy(extract, folder / "extract-1pct.csv")
         done.touch()
     return folder / "extract.csv", folder / "addresses.csv", folder / "extract-1pct.csv"
@@ -150,12 +152,12 @@ def run(backend: str, persons: int) -> None:
         extract, addresses, changed = extract_files(homes, persons)
         with session_for(url) as session, addresses.open(encoding="utf-8") as stream:
             service.import_address_table(session, stream, "addresses.csv", "bench")
-        with session_for(url) as session, extract.open(encoding="utf-8", newline="") as stream:
-            with PeakRss() as rss:
-                base = PeakRss.now()
-                started = time.perf_counter()
-                first = service.import_extract(session, stream, "extract.csv", "bench", TODAY)
-                elapsed = time.perf_counter() - started
+        with session_for(url) as session, extract.open(encoding="utf-8", newline="") as stream, \
+                PeakRss() as rss:
+            base = PeakRss.now()
+            started = time.perf_counter()
+            first = service.import_extract(session, stream, "extract.csv", "bench", TODAY)
+            elapsed = time.perf_counter() - started
         rows = first.report.rows_accepted
         with session_for(url) as session, changed.open(encoding="utf-8", newline="") as stream:
             started = time.perf_counter()

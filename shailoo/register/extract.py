@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import csv
 import hashlib
+import io
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from functools import lru_cache
-from typing import IO, Any
+from typing import IO, Any, BinaryIO
 
 from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError
@@ -31,7 +32,7 @@ STAGING = "register_staging"
 PERSON_COLUMNS = ("pin", "surname", "given_name", "patronymic", "birth_date", "sex",
                   "citizenship", "region", "locality", "street", "house", "flat",
                   "has_biometrics", "deceased", "incapable", "home_station", "address_match",
-                  "name_key", "row_hash")
+                  "name_key")
 STAGING_COLUMNS = ("line", *PERSON_COLUMNS)
 _TYPES = {"line": "INTEGER", "birth_date": "DATE", "has_biometrics": "BOOLEAN",
           "deceased": "BOOLEAN", "incapable": "BOOLEAN"}
@@ -49,9 +50,9 @@ class ExtractSummary:
     per_station: Counter[str] = field(default_factory=Counter)  # "" for no station
 
 
-class _HashingReader:
+class _HashingLines:
     """A text stream wrapper that hashes what is read (the extract's SHA-256) and reports
-    bytes read to a progress bar, a megabyte at a time."""
+    bytes read to a progress bar, a megabyte at a time (for streams without a byte buffer)."""
 
     def __init__(self, stream: IO[str], progress: Callable[[int], None] | None) -> None:
         self.stream = stream
@@ -70,6 +71,43 @@ class _HashingReader:
             yield line
         if pending and self.progress is not None:
             self.progress(pending)
+
+
+class _HashingRaw(io.RawIOBase):
+    """A byte stream that hashes and counts what passes through it (in C-sized blocks)."""
+
+    def __init__(self, raw: BinaryIO, progress: Callable[[int], None] | None) -> None:
+        super().__init__()
+        self.raw = raw
+        self.hash = hashlib.sha256()
+        self.progress = progress
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        n = self.raw.readinto(buffer)  # type: ignore[attr-defined]
+        if n:
+            self.hash.update(memoryview(buffer)[:n])
+            if self.progress is not None:
+                self.progress(n)
+        return n or 0
+
+
+def _hashing_text(stream: IO[str], progress: Callable[[int], None] | None
+                  ) -> tuple[Iterable[str], Any]:
+    """Lines of ``stream`` and the hash object that sees its bytes. A file opened in text
+    mode is re-read through its byte buffer (decoding and splitting stay in C)."""
+    if isinstance(stream, io.TextIOWrapper) and stream.seekable() and stream.tell() == 0:
+        encoding = stream.encoding
+        if encoding.replace("_", "-").lower() in ("utf-8", "utf8"):
+            encoding = "utf-8-sig"
+        raw = _HashingRaw(stream.buffer, progress)
+        text_stream = io.TextIOWrapper(io.BufferedReader(raw, 1 << 20), encoding=encoding,
+                                       newline="")
+        return text_stream, raw.hash
+    lines = _HashingLines(stream, progress)
+    return lines, lines.hash
 
 
 def create_staging(session: Session) -> None:
@@ -132,8 +170,8 @@ def stage_extract(session: Session, stream: IO[str], source: str, report: Import
                   progress: Callable[[int], None] | None = None) -> ExtractSummary:
     """Validate every row of the extract into the staging table; errors go to ``report``."""
     summary = ExtractSummary()
-    hashing = _HashingReader(stream, progress)
-    reader = csv.reader(hashing)
+    lines, hashing = _hashing_text(stream, progress)
+    reader = csv.reader(lines)
     write = _writer(session)
     match = station_matcher(table)
     sql_postgres = session.get_bind().dialect.name == "postgresql"
@@ -149,6 +187,7 @@ def stage_extract(session: Session, stream: IO[str], source: str, report: Import
         return summary
     positions = [header.index(c) for c in EXTRACT_COLUMNS]
     width = len(header)
+    in_order = positions == list(range(len(EXTRACT_COLUMNS))) and width == len(positions)
     batch: list[tuple[Any, ...]] = []
     next_line = reader.line_num + 1
     while True:
@@ -170,11 +209,11 @@ def stage_extract(session: Session, stream: IO[str], source: str, report: Import
             report.add_error(RowError(source, line, "(row)",
                                       f"has {len(row)} fields, the header has {width}"))
             continue
-        cells = [row[i].strip() for i in positions]
+        cells = row if in_order else [row[i] for i in positions]
         person, errors = parse_extract_row(cells, regions, today)
         if person is None:
             for error in errors:
-                value = cells[EXTRACT_COLUMNS.index(error.field)]
+                value = cells[EXTRACT_COLUMNS.index(error.field)].strip()
                 report.add_error(RowError(source, line, error.field, error.reason, value))
             continue
         if not report.ok:
@@ -196,8 +235,7 @@ def stage_extract(session: Session, stream: IO[str], source: str, report: Import
                       born, person.sex, person.citizenship, person.region, person.locality,
                       person.street, person.house, person.flat, person.has_biometrics,
                       person.deceased, person.incapable, station, outcome,
-                      _name_key(person.surname, person.given_name, person.patronymic),
-                      person.row_hash))
+                      _name_key(person.surname, person.given_name, person.patronymic)))
         if len(batch) >= BATCH_ROWS:
             write(batch)
             report.rows_accepted += len(batch)
@@ -205,7 +243,7 @@ def stage_extract(session: Session, stream: IO[str], source: str, report: Import
     if batch and report.ok:
         write(batch)
         report.rows_accepted += len(batch)
-    summary.sha256 = hashing.hash.hexdigest()
+    summary.sha256 = hashing.hexdigest()
     return summary
 
 

@@ -7,7 +7,6 @@ generic per-column pipeline; it still names the field and reason of every bad va
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass
 from datetime import date
 from typing import Any, NamedTuple
@@ -47,7 +46,6 @@ class ExtractRow(NamedTuple):
     has_biometrics: bool
     deceased: bool
     incapable: bool
-    row_hash: str
 
 
 def parse_flag(raw: str) -> bool:
@@ -71,7 +69,8 @@ def parse_birth_date(raw: str) -> date:
 
 def parse_extract_row(cells: list[str], regions: frozenset[str], today: date
                       ) -> tuple[ExtractRow | None, list[FieldError]]:
-    """Validate one extract row (cells in EXTRACT_COLUMNS order, stripped).
+    """Validate one extract row (cells in EXTRACT_COLUMNS order; surrounding spaces are
+    ignored).
 
     Returns the row, or None and every field error of the row. A row in the usual form
     (ISO date, exact flag and sex codes) takes a fast path; anything else is judged field by
@@ -79,6 +78,8 @@ def parse_extract_row(cells: list[str], regions: frozenset[str], today: date
     """
     (pin, surname, given, patronymic, born, sex, citizenship, region, locality, street,
      house, flat, bio, dead, incapable) = cells
+    surname, given, patronymic = surname.strip(), given.strip(), patronymic.strip()
+    locality, street, house, flat = locality.strip(), street.strip(), house.strip(), flat.strip()
     sex_code = _FAST_SEXES.get(sex)
     flag_bio, flag_dead, flag_incapable = _FAST_FLAGS.get(bio), _FAST_FLAGS.get(dead), \
         _FAST_FLAGS.get(incapable)
@@ -95,10 +96,9 @@ def parse_extract_row(cells: list[str], regions: frozenset[str], today: date
         except ValueError:
             birth_date = None
         if birth_date is not None and birth_date <= today and birth_date.year >= 1890:
-            row_hash = hashlib.blake2b("\x1f".join(cells).encode(), digest_size=8).hexdigest()
             return ExtractRow(pin, surname, given, patronymic or None, birth_date, sex_code,
                               citizenship, region, locality, street or None, house or None,
-                              flat or None, flag_bio, flag_dead, flag_incapable, row_hash), []
+                              flat or None, flag_bio, flag_dead, flag_incapable), []
     return _parse_slowly(cells, regions, today)
 
 
@@ -109,6 +109,7 @@ _FAST_FLAGS = {"1": True, "0": False}
 def _parse_slowly(cells: list[str], regions: frozenset[str], today: date
                   ) -> tuple[ExtractRow | None, list[FieldError]]:
     errors: list[FieldError] = []
+    cells = [c.strip() for c in cells]
     (pin, surname, given, patronymic, born, sex, citizenship, region, locality, street,
      house, flat, bio, dead, incapable) = cells
     for name, value in zip(EXTRACT_COLUMNS, cells, strict=True):
@@ -147,10 +148,9 @@ def _parse_slowly(cells: list[str], regions: frozenset[str], today: date
             errors.append(FieldError(name, str(exc)))
     if errors or birth_date is None or sex_code is None:
         return None, errors
-    row_hash = hashlib.blake2b("\x1f".join(cells).encode(), digest_size=8).hexdigest()
     return ExtractRow(pin, surname, given, patronymic or None, birth_date, sex_code,
                       citizenship.upper(), region, locality, street or None, house or None,
-                      flat or None, flags[0], flags[1], flags[2], row_hash), []
+                      flat or None, flags[0], flags[1], flags[2]), []
 
 
 @dataclass(frozen=True)

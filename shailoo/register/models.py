@@ -46,7 +46,6 @@ class Person(Base):
     home_station: Mapped[str | None] = mapped_column(String(20))
     address_match: Mapped[str] = mapped_column(String(10))
     name_key: Mapped[str] = mapped_column(String(200))
-    row_hash: Mapped[str] = mapped_column(String(16))
 
 
 class AddressStation(Base):

@@ -131,6 +131,10 @@ def _apply_difference(session: Session, import_id: int) -> dict[str, int]:
     """Write the change rows of this import, apply them, and count them per station."""
     staging = extract.STAGING
     params = {"i": import_id}
+    distinct = ("IS DISTINCT FROM" if session.get_bind().dialect.name == "postgresql"
+                else "IS NOT")
+    differs = " OR ".join(f"s.{c} {distinct} p.{c}" for c in extract.PERSON_COLUMNS
+                          if c not in ("pin", "name_key"))
     session.execute(text(
         f"INSERT INTO register_changes (import_id, pin, kind, old_station, new_station) "
         f"SELECT :i, s.pin, 'added', NULL, s.home_station FROM {staging} s "
@@ -144,8 +148,7 @@ def _apply_difference(session: Session, import_id: int) -> dict[str, int]:
         f"SELECT :i, s.pin, CASE WHEN COALESCE(s.home_station, '') <> "
         f"COALESCE(p.home_station, '') THEN 'moved' ELSE 'changed' END, p.home_station, "
         f"s.home_station FROM {staging} s JOIN register_persons p ON p.pin = s.pin "
-        f"WHERE s.row_hash <> p.row_hash "
-        f"OR COALESCE(s.home_station, '') <> COALESCE(p.home_station, '')"), params)
+        f"WHERE {differs}"), params)
     session.execute(text(
         "DELETE FROM register_persons WHERE pin IN (SELECT pin FROM register_changes "
         "WHERE import_id = :i AND kind IN ('removed', 'changed', 'moved'))"), params)

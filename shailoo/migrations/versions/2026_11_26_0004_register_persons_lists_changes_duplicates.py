@@ -72,7 +72,6 @@ def upgrade() -> None:
     sa.Column('home_station', sa.String(length=20), nullable=True),
     sa.Column('address_match', sa.String(length=10), nullable=False),
     sa.Column('name_key', sa.String(length=200), nullable=False),
-    sa.Column('row_hash', sa.String(length=16), nullable=False),
     sa.PrimaryKeyConstraint('pin', name=op.f('pk_register_persons')),
     sqlite_with_rowid=False
     )
