@@ -53,11 +53,11 @@ def _birth_date(rng: random.Random, polling: date, minor: bool) -> date:
     return polling - timedelta(days=age_days)
 
 
-def synthetic_rows(rng: random.Random, homes: list[Home], polling: date
+def synthetic_rows(rng: random.Random, homes: list[Home], polling: date, used: set[str]
                    ) -> Iterator[tuple[list[Any], list[Any] | None, list[Any] | None]]:
     """Yield (extract row, address-table line or None, consular row or None) per person:
-    each station's ``voters`` eligible persons plus NOT_LISTED_SHARE more who may not vote."""
-    used: set[str] = set()
+    each station's ``voters`` eligible persons plus NOT_LISTED_SHARE more who may not vote.
+    ``used`` holds the PINs given so far (each is unique)."""
     taken: set[tuple[str, str, str]] = set()  # (locality, street, house): one station each
     domestic = [h for h in homes if not h.abroad]
     for home in homes:
@@ -134,7 +134,7 @@ def _write(rng: random.Random, homes: list[Home], polling: date, ext: IO[str], a
     twins_rng = random.Random(rng.random())
     used: set[str] = set()
     planted = 0
-    for row, address_line, consular in synthetic_rows(rng, homes, polling):
+    for row, address_line, consular in synthetic_rows(rng, homes, polling, used):
         extract_w.writerow(row)
         if address_line:
             address_w.writerow(address_line)
