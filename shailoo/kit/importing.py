@@ -152,6 +152,9 @@ def read_records(
     except csv.Error as exc:
         report.add_error(RowError(source, 1, "(header)", f"not a readable CSV file: {exc}"))
         return
+    except UnicodeDecodeError as exc:
+        report.add_error(RowError(source, 1, "(file)", f"is not UTF-8 text: {exc.reason}"))
+        return
     header = [h.lstrip("\ufeff").strip() for h in header]
     positions = {name: i for i, name in enumerate(header)}
     missing = [c.name for c in spec.columns if c.name not in positions]
@@ -171,6 +174,10 @@ def read_records(
             report.add_error(RowError(source, line, "(row)", f"malformed CSV: {exc}"))
             next_line = reader.line_num + 1
             continue
+        except UnicodeDecodeError as exc:
+            report.add_error(RowError(source, line, "(file)",
+                                      f"is not UTF-8 text from here on: {exc.reason}"))
+            return
         next_line = reader.line_num + 1
         if not row or all(not cell.strip() for cell in row):
             continue

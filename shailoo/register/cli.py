@@ -70,7 +70,8 @@ def addresses(file: Path = typer.Argument(..., exists=True, dir_okay=False,
               ) -> None:
     """Replace the address-to-station table and re-assign every person's station."""
     with cli_session() as session, file.open(encoding="utf-8-sig", newline="") as stream:
-        report = service.import_address_table(session, stream, file.name, cli_actor())
+        report = service.import_address_table(session, stream, file.name, cli_actor(),
+                                              _today())
     _print(f"{file.name}: {report.rows_accepted} address lines")
     for issue in report.quality[:50]:
         _print(f"  {issue}")

@@ -180,6 +180,9 @@ def stage_extract(session: Session, stream: IO[str], source: str, report: Import
     except StopIteration:
         report.add_error(RowError(source, 1, "(header)", "the file is empty"))
         return summary
+    except UnicodeDecodeError as exc:
+        report.add_error(RowError(source, 1, "(file)", f"is not UTF-8 text: {exc.reason}"))
+        return summary
     missing = [c for c in EXTRACT_COLUMNS if c not in header]
     for name in missing:
         report.add_error(RowError(source, 1, name, "required column is missing from the header"))
@@ -201,6 +204,10 @@ def stage_extract(session: Session, stream: IO[str], source: str, report: Import
             report.add_error(RowError(source, line, "(row)", f"malformed CSV: {exc}"))
             next_line = reader.line_num + 1
             continue
+        except UnicodeDecodeError as exc:
+            report.add_error(RowError(source, line, "(file)",
+                                      f"is not UTF-8 text from here on: {exc.reason}"))
+            break
         next_line = reader.line_num + 1
         if not row:
             continue

@@ -90,7 +90,7 @@ def parse_extract_row(cells: list[str], regions: frozenset[str], today: date
             and len(patronymic) <= MAX_NAME and 0 < len(locality) <= MAX_PLACE
             and len(street) <= MAX_PLACE and len(house) <= MAX_HOUSE
             and len(flat) <= MAX_HOUSE and len(citizenship) == 2 and citizenship.isalpha()
-            and citizenship.isupper()):
+            and citizenship.isascii() and citizenship.isupper()):
         try:
             birth_date = date.fromisoformat(born)
         except ValueError:
@@ -136,7 +136,7 @@ def _parse_slowly(cells: list[str], regions: frozenset[str], today: date
     sex_code = _SEXES.get(sex.casefold())
     if sex_code is None:
         errors.append(FieldError("sex", "must be F or M"))
-    if len(citizenship) != 2 or not citizenship.isalpha():
+    if len(citizenship) != 2 or not citizenship.isalpha() or not citizenship.isascii():
         errors.append(FieldError("citizenship", "must be a two-letter ISO 3166 country code"))
     if region not in regions:
         errors.append(FieldError("region", "is not a known region code"))

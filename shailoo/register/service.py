@@ -206,10 +206,11 @@ def public_import_stations(session: Session, import_id: int) -> list[dict[str, A
 # --- the address-to-station table -----------------------------------------------------------
 
 
-def import_address_table(session: Session, stream: IO[str], source: str, actor: str
-                         ) -> ImportReport:
+def import_address_table(session: Session, stream: IO[str], source: str, actor: str,
+                         today: date | None = None) -> ImportReport:
     """Replace the address-to-station table (all or nothing) and re-assign every person's
-    station; lines that repeat an address with another station are kept and reported."""
+    station (and, given ``today``, their place on built lists of upcoming elections); lines
+    that repeat an address with another station are kept and reported."""
     report = ImportReport(source)
     with unit_of_work(session):
         regions = _region_codes(session)
@@ -242,15 +243,16 @@ def import_address_table(session: Session, stream: IO[str], source: str, actor: 
         if rows:
             session.execute(insert(AddressStation), rows)
         report.rows_accepted = len(rows)
-        moved = reassign_stations(session)
+        moved = reassign_stations(session, today)
         audit.record(session, actor, "register.address_table_imported", "address_table",
                      source, {"rows": len(rows), "persons_moved": moved,
                               "ambiguous": len(report.quality)})
     return report
 
 
-def reassign_stations(session: Session) -> int:
-    """Recompute every person's station from the address table; return how many changed."""
+def reassign_stations(session: Session, today: date | None = None) -> int:
+    """Recompute every person's station from the address table and keep built lists of
+    upcoming elections current; return how many persons changed station or outcome."""
     match = extract.station_matcher(_address_table(session))
     changes: list[dict[str, Any]] = []
     rows = session.execute(select(Person.pin, Person.region, Person.locality, Person.street,
@@ -259,11 +261,11 @@ def reassign_stations(session: Session) -> int:
     for pin, region, locality, street, house, old, old_outcome in rows:
         station, outcome = match(region, locality, street, house)
         if station != old or outcome != old_outcome:
-            changes.append({"p": pin, "s": station, "o": outcome})
+            changes.append({"pin": pin, "home_station": station, "address_match": outcome})
     for start in range(0, len(changes), 10_000):
-        session.execute(update(Person).where(Person.pin == text(":p")).values(
-            home_station=text(":s"), address_match=text(":o")).execution_options(
-            synchronize_session=False), changes[start:start + 10_000])
+        session.execute(update(Person), changes[start:start + 10_000])
+    if changes and today is not None:
+        lists.refresh_persons(session, [c["pin"] for c in changes], today)
     return len(changes)
 
 
