@@ -15,7 +15,13 @@ from shailoo.geography import service as geography
 from shailoo.geography.rules import StationKind
 from shailoo.kit.clock import utcnow
 from shailoo.register import lists, rules
-from shailoo.register.models import AdditionalEntry, AddressChange, ListEntry, Person
+from shailoo.register.models import (
+    AdditionalEntry,
+    AddressChange,
+    ConsularRegistration,
+    ListEntry,
+    Person,
+)
 from shailoo.register.scope import VoterScope
 
 CHANNELS = ("commission", "online")
@@ -27,6 +33,16 @@ def _change_out(c: AddressChange) -> dict[str, Any]:
             "status": c.status, "requested_at": c.requested_at.isoformat(),
             "actor": c.actor, "withdrawn_at": None if c.withdrawn_at is None
             else c.withdrawn_at.isoformat(), "withdrawal_reason": c.withdrawal_reason}
+
+
+def _registered_station(session: Session, pin: str) -> str | None:
+    """The station whose list holds the person without any change of address: the consular
+    registration abroad, else the station of the registered address."""
+    person = session.get(Person, pin)
+    consular = session.get(ConsularRegistration, pin)
+    return rules.list_station(rules.Placement(
+        None if person is None else person.home_station,
+        None if consular is None else consular.station_code))
 
 
 def request_change(session: Session, actor: str, scope: VoterScope, election_id: int,
@@ -51,11 +67,14 @@ def request_change(session: Session, actor: str, scope: VoterScope, election_id:
         if excluded is not None:
             raise RuleViolation("register.not_eligible",
                                 f"the person is not on the voter list: {excluded}")
-        places = geography.station_paths(session, [s for s in (station, to_station) if s])
+        # the region a change is "within" is the one the voter is registered in, also when
+        # an earlier change of this election moved them elsewhere
+        registered = _registered_station(session, pin)
+        places = geography.station_paths(session, [s for s in (registered, to_station) if s])
         if to_station not in places:
             raise NotFound("register.station_not_found", f"no polling station {to_station}")
         to_path, to_kind = places[to_station]
-        from_path = places[station][0] if station in places else None
+        from_path = places[registered][0] if registered in places else None
         earlier = session.execute(select(func.count()).select_from(AddressChange).where(
             AddressChange.election_id == election_id, AddressChange.pin == pin)).scalar_one()
         refusal = rules.change_refusal(rules.ChangeRequest(
@@ -102,8 +121,10 @@ def withdraw_change(session: Session, actor: str, scope: VoterScope, change_id: 
         refusal = rules.withdrawal_refusal(today, reg.polling_date, reg.changes)
         if refusal:
             raise RuleViolation("register.change_refused", refusal)
-        lists.check_not_frozen(session, change.election_id, change.from_station,
-                               change.to_station)
+        # the voter goes back to the list of their registered station (not to the station
+        # of a change this one superseded): neither list may be frozen
+        lists.check_not_frozen(session, change.election_id,
+                               _registered_station(session, change.pin), change.to_station)
         change.status = "withdrawn"
         change.withdrawn_by, change.withdrawn_at = actor, utcnow()
         change.withdrawal_reason = reason
@@ -164,6 +185,8 @@ def add_to_additional_list(session: Session, actor: str, scope: VoterScope, elec
     if not reason.strip():
         raise RuleViolation("register.reason_required", "an addition needs a reason")
     with unit_of_work(session):
+        if station not in geography.station_paths(session, [station]):
+            raise NotFound("register.station_not_found", f"no polling station {station}")
         if session.get(Person, pin) is None:
             raise NotFound("register.person_not_found", f"no person with PIN {pin}")
         listed, excluded = lists.list_station_of(session, election_id, pin)
@@ -171,7 +194,8 @@ def add_to_additional_list(session: Session, actor: str, scope: VoterScope, elec
             raise Conflict("register.already_listed",
                            f"the voter is on the list of station {listed}")
         if excluded in (rules.Exclusion.DECEASED.value, rules.Exclusion.UNDER_AGE.value,
-                        rules.Exclusion.NOT_CITIZEN.value, rules.Exclusion.INCAPABLE.value):
+                        rules.Exclusion.NOT_CITIZEN.value, rules.Exclusion.INCAPABLE.value,
+                        rules.Exclusion.DUPLICATE.value):  # listed under their other PIN
             raise RuleViolation("register.not_eligible",
                                 f"the person may not vote: {excluded}")
         if session.get(AdditionalEntry, (election_id, pin)) is not None:

@@ -27,8 +27,8 @@ def find_duplicates(session: Session, actor: str) -> dict[str, int]:
             .group_by(Person.birth_date, Person.name_key).having(func.count() > 1)).all()
         pairable = [(born, key) for born, key, n in groups if n <= MAX_GROUP]
         skipped = sum(1 for _b, _k, n in groups if n > MAX_GROUP)
-        existing = set(session.execute(select(DuplicateCase.pin_a, DuplicateCase.pin_b))
-                       .tuples())
+        existing = {(a, b) for a, b in session.execute(select(DuplicateCase.pin_a,
+                                                              DuplicateCase.pin_b))}
         members: dict[tuple[date, str], list[str]] = {}
         for start in range(0, len(pairable), 500):
             chunk = pairable[start:start + 500]

@@ -282,19 +282,17 @@ def load_or_index(session: Session, first: bool) -> bool:
     the staged PINs for the difference. Returns False when a PIN is staged twice (nothing is
     changed then)."""
     columns = ", ".join(PERSON_COLUMNS)
-    savepoint = session.begin_nested()
     try:
-        if first:
-            for name in PERSON_INDEXES:
-                session.execute(text(f"DROP INDEX {name}"))
-            session.execute(text(f"INSERT INTO register_persons ({columns}) "
-                                 f"SELECT {columns} FROM {STAGING} ORDER BY pin"))
-            for name, on in PERSON_INDEXES.items():
-                session.execute(text(f"CREATE INDEX {name} ON register_persons {on}"))
-        else:
-            session.execute(text(f"CREATE UNIQUE INDEX ix_{STAGING}_pin ON {STAGING} (pin)"))
+        with session.begin_nested():
+            if first:
+                for name in PERSON_INDEXES:
+                    session.execute(text(f"DROP INDEX {name}"))
+                session.execute(text(f"INSERT INTO register_persons ({columns}) "
+                                     f"SELECT {columns} FROM {STAGING} ORDER BY pin"))
+                for name, on in PERSON_INDEXES.items():
+                    session.execute(text(f"CREATE INDEX {name} ON register_persons {on}"))
+            else:
+                session.execute(text(f"CREATE UNIQUE INDEX ix_{STAGING}_pin ON {STAGING} (pin)"))
     except IntegrityError:
-        savepoint.rollback()
         return False
-    savepoint.commit()
     return True

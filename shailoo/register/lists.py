@@ -18,6 +18,7 @@ from shailoo.audit import service as audit
 from shailoo.db import unit_of_work
 from shailoo.elections import service as elections
 from shailoo.errors import Conflict, InvalidInput, NotFound, RuleViolation
+from shailoo.geography import service as geography
 from shailoo.kit.clock import utcnow
 from shailoo.kit.text import kyrgyz_sort_key
 from shailoo.register import rules
@@ -26,6 +27,7 @@ from shailoo.register.models import (
     ConsularRegistration,
     DuplicateCase,
     ElectionRegisterRules,
+    FrozenVoter,
     ListEntry,
     ListFreeze,
     Person,
@@ -107,10 +109,21 @@ def set_rules(session: Session, actor: str, election_id: int, changes: dict[str,
             raise InvalidInput("register.bad_rule", "change_scope must be one of " + ", ".join(
                 s.value for s in rules.ChangeScope)) from None
     for name in ("min_age", "change_deadline_days", "change_max_requests", "station_capacity"):
-        if name in changes and (not isinstance(changes[name], int) or changes[name] < 0):
+        if name in changes and (not isinstance(changes[name], int)
+                                or isinstance(changes[name], bool) or changes[name] < 0):
             raise InvalidInput("register.bad_rule", f"{name} must be a whole number >= 0")
-    if "change_warn_share" in changes and not 0 < float(changes["change_warn_share"]) <= 1:
-        raise InvalidInput("register.bad_rule", "change_warn_share must be above 0 and at most 1")
+    for name in ("require_biometrics", "change_forbid_same_region"):
+        if name in changes and not isinstance(changes[name], bool):
+            raise InvalidInput("register.bad_rule", f"{name} must be true or false")
+    if "opening_hours" in changes and not (isinstance(changes["opening_hours"], str)
+                                           and changes["opening_hours"].strip()):
+        raise InvalidInput("register.bad_rule", "opening_hours must be a text such as 08:00-20:00")
+    if "change_warn_share" in changes:
+        share = changes["change_warn_share"]
+        if (isinstance(share, bool) or not isinstance(share, int | float)
+                or not 0 < share <= 1):
+            raise InvalidInput("register.bad_rule",
+                               "change_warn_share must be a number above 0 and at most 1")
     with unit_of_work(session):
         elections.public_get_election(session, election_id)
         row = session.get(ElectionRegisterRules, election_id)
@@ -154,8 +167,8 @@ def _entries(session: Session, election_id: int, reg: RegisterRules,
         change_stmt = change_stmt.where(AddressChange.pin.in_(pins))
         blocked_stmt = blocked_stmt.where(DuplicateCase.blocked_pin.in_(pins))
         person_stmt = person_stmt.where(Person.pin.in_(pins))
-    consular = dict(session.execute(consular_stmt).tuples().all())
-    changed = dict(session.execute(change_stmt).tuples().all())
+    consular: dict[str, str] = {pin: station for pin, station in session.execute(consular_stmt)}
+    changed: dict[str, str] = {pin: station for pin, station in session.execute(change_stmt)}
     blocked = set(session.execute(blocked_stmt).scalars())
     for pin, citizenship, born, deceased, incapable, bio, home in session.execute(
             person_stmt.execution_options(yield_per=BATCH)):
@@ -215,8 +228,11 @@ def refresh_persons(session: Session, pins: Iterable[str], today: date) -> int:
                 after_key = None if after is None else (after["station_code"], after["excluded"])
                 if before == after_key:
                     continue
-                if (before and before[0] in frozen) or (after and after["station_code"] in frozen
-                                                        and after["excluded"] is None):
+                # a frozen list neither loses nor gains a voter (an excluded person's entry
+                # is on no list, so it may change)
+                if (before is not None and before[1] is None and before[0] in frozen) or (
+                        after is not None and after["station_code"] in frozen
+                        and after["excluded"] is None):
                     continue
                 session.execute(delete(ListEntry).where(ListEntry.election_id == election_id,
                                                         ListEntry.pin == pin))
@@ -305,6 +321,10 @@ def station_list(session: Session, scope: VoterScope, election_id: int, station:
     from the register by the same rules."""
     scope.require(station)
     elections.public_get_election(session, election_id)
+    if not geography.station_paths(session, [station]):
+        raise NotFound("register.station_not_found", f"no polling station {station}")
+    if is_frozen(session, election_id, station):
+        return _frozen_list(session, election_id, station)
     columns = (Person.pin, Person.surname, Person.given_name, Person.patronymic,
                Person.birth_date, Person.locality, Person.street, Person.house, Person.flat)
     if _is_built(session, election_id):
@@ -330,6 +350,15 @@ def station_list(session: Session, scope: VoterScope, election_id: int, station:
     return voters
 
 
+def _frozen_list(session: Session, election_id: int, station: str) -> list[dict[str, Any]]:
+    rows = session.execute(select(FrozenVoter).where(
+        FrozenVoter.election_id == election_id, FrozenVoter.station_code == station)
+        .order_by(FrozenVoter.number)).scalars()
+    return [{"pin": r.pin, "surname": r.surname, "given_name": r.given_name,
+             "patronymic": r.patronymic, "birth_date": r.birth_date, "address": r.address,
+             "number": r.number} for r in rows]
+
+
 def list_digest(voters: list[dict[str, Any]]) -> str:
     """SHA-256 of a list in its published order."""
     digest = hashlib.sha256()
@@ -348,8 +377,14 @@ def freeze(session: Session, actor: str, election_id: int, stations: list[str] |
     with unit_of_work(session):
         _require_built(session, election_id)
         frozen = _frozen_stations(session, election_id)
-        targets = stations if stations is not None else sorted(
-            set(station_sizes(session, election_id)) - frozen)
+        if stations is None:
+            targets = sorted(set(station_sizes(session, election_id)) - frozen)
+        else:
+            targets = list(dict.fromkeys(stations))
+            unknown = sorted(set(targets) - set(geography.station_paths(session, targets)))
+            if unknown:
+                raise NotFound("register.station_not_found",
+                               f"no polling station {', '.join(unknown)}")
         out: list[dict[str, Any]] = []
         for station in targets:
             if station in frozen:
@@ -357,6 +392,10 @@ def freeze(session: Session, actor: str, election_id: int, stations: list[str] |
                                f"the list of station {station} is already frozen")
             voters = station_list(session, NATIONWIDE, election_id, station)
             sha = list_digest(voters)
+            if voters:
+                session.execute(insert(FrozenVoter), [
+                    {"election_id": election_id, "station_code": station, **v}
+                    for v in voters])
             session.add(ListFreeze(election_id=election_id, station_code=station,
                                    voters=len(voters), sha256=sha, frozen_at=utcnow(),
                                    actor=actor))

@@ -168,6 +168,23 @@ class ListFreeze(Base):
     actor: Mapped[str] = mapped_column(String(200))
 
 
+class FrozenVoter(Base):
+    """One line of a frozen list, as it was frozen: the list prints and hashes the same even
+    when the register changes afterwards."""
+
+    __tablename__ = "register_frozen_voters"
+
+    election_id: Mapped[int] = mapped_column(ForeignKey("elections.id"), primary_key=True)
+    station_code: Mapped[str] = mapped_column(String(20), primary_key=True)
+    number: Mapped[int] = mapped_column(Integer, primary_key=True)
+    pin: Mapped[str] = mapped_column(String(14))
+    surname: Mapped[str] = mapped_column(String(100))
+    given_name: Mapped[str] = mapped_column(String(100))
+    patronymic: Mapped[str | None] = mapped_column(String(100))
+    birth_date: Mapped[date] = mapped_column(Date)
+    address: Mapped[str] = mapped_column(String(600))
+
+
 class AdditionalEntry(Base):
     """A voter added to a station's list on polling day (the additional list)."""
 

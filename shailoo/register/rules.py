@@ -72,9 +72,10 @@ def pin_warnings(pin: str, sex: str, birth_date: date, fmt: PinFormat = KG_PIN) 
             warnings.append(f"first digit {pin[0]} says sex {expected}, the record says {sex}")
     if fmt.birth_date_digits is not None:
         start, end = fmt.birth_date_digits
-        if pin[start:end] != birth_date.strftime("%d%m%Y"):
+        expected = f"{birth_date.day:02d}{birth_date.month:02d}{birth_date.year:04d}"
+        if pin[start:end] != expected:
             warnings.append(f"digits {start + 1}-{end} ({pin[start:end]}) are not the birth "
-                            f"date {birth_date:%d%m%Y}")
+                            f"date {expected}")
     return warnings
 
 

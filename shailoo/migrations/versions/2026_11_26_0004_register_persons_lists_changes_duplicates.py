@@ -130,6 +130,19 @@ def upgrade() -> None:
     with op.batch_alter_table('register_list_entries', schema=None) as batch_op:
         batch_op.create_index('ix_register_list_entries_station', ['election_id', 'station_code'], unique=False)
 
+    op.create_table('register_frozen_voters',
+    sa.Column('election_id', sa.Integer(), nullable=False),
+    sa.Column('station_code', sa.String(length=20), nullable=False),
+    sa.Column('number', sa.Integer(), nullable=False),
+    sa.Column('pin', sa.String(length=14), nullable=False),
+    sa.Column('surname', sa.String(length=100), nullable=False),
+    sa.Column('given_name', sa.String(length=100), nullable=False),
+    sa.Column('patronymic', sa.String(length=100), nullable=True),
+    sa.Column('birth_date', sa.Date(), nullable=False),
+    sa.Column('address', sa.String(length=600), nullable=False),
+    sa.ForeignKeyConstraint(['election_id'], ['elections.id'], name=op.f('fk_register_frozen_voters_election_id_elections')),
+    sa.PrimaryKeyConstraint('election_id', 'station_code', 'number', name=op.f('pk_register_frozen_voters'))
+    )
     op.create_table('register_additional_entries',
     sa.Column('election_id', sa.Integer(), nullable=False),
     sa.Column('pin', sa.String(length=14), nullable=False),
@@ -227,6 +240,7 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_register_additional_entries_station_code'))
 
     op.drop_table('register_additional_entries')
+    op.drop_table('register_frozen_voters')
     with op.batch_alter_table('register_list_entries', schema=None) as batch_op:
         batch_op.drop_index('ix_register_list_entries_station')
 
