@@ -49,7 +49,8 @@ def _birth_date(rng: random.Random, polling: date, minor: bool) -> date:
     if minor:
         age_days = rng.randint(16 * 365, 18 * 365 - 30)
     else:
-        age_days = int(min(95.0, 18.1 + rng.expovariate(1 / 22)) * 365.25)
+        age = 18.1 + rng.expovariate(1 / 22)
+        age_days = int((age if age < 95 else rng.uniform(18.1, 95)) * 365.25)
     return polling - timedelta(days=age_days)
 
 

@@ -63,6 +63,12 @@ def _case_out(c: DuplicateCase, names: dict[str, str]) -> dict[str, Any]:
             "reason": c.reason}
 
 
+def _names(session: Session, pins: set[str]) -> dict[str, str]:
+    return {pin: " ".join(filter(None, (s, g, p))) for pin, s, g, p in session.execute(
+        select(Person.pin, Person.surname, Person.given_name, Person.patronymic)
+        .where(Person.pin.in_(pins)))}
+
+
 def cases(session: Session, status: str | None = "open", limit: int = 200
           ) -> list[dict[str, Any]]:
     """Review cases (nationwide: only the CEC sees them), oldest first."""
@@ -70,10 +76,7 @@ def cases(session: Session, status: str | None = "open", limit: int = 200
     if status:
         stmt = stmt.where(DuplicateCase.status == status)
     rows = session.execute(stmt).scalars().all()
-    pins = {p for c in rows for p in (c.pin_a, c.pin_b)}
-    names = {pin: " ".join(filter(None, (s, g, p))) for pin, s, g, p in session.execute(
-        select(Person.pin, Person.surname, Person.given_name, Person.patronymic)
-        .where(Person.pin.in_(pins)))}
+    names = _names(session, {p for c in rows for p in (c.pin_a, c.pin_b)})
     return [_case_out(c, names) for c in rows]
 
 
@@ -104,4 +107,4 @@ def decide(session: Session, actor: str, case_id: int, same_person: bool, reason
         audit.record(session, actor, "register.duplicate_decided", "duplicate_case", case.id,
                      {"status": case.status, "blocked_pin": case.blocked_pin,
                       "reason": reason})
-    return _case_out(case, {})
+    return _case_out(case, _names(session, {case.pin_a, case.pin_b}))
