@@ -35,6 +35,11 @@ class Settings(BaseSettings):
     timezone: str = Field(
         default="Asia/Bishkek", description="Time zone in which times are shown on screen."
     )
+    lookup_rate_per_minute: int = Field(
+        default=30,
+        ge=1,
+        description="Public \"where do I vote\" lookups allowed per client address and minute.",
+    )
     production: bool = Field(
         default=False,
         description="Refuse to start with the development secret key when true.",

@@ -33,15 +33,24 @@ class Permission(StrEnum):
     RESULTS_SUPERVISE = "results.supervise"
     RESULTS_CONFIGURE = "results.configure"
     DEVICES_MANAGE = "polling.devices.manage"
+    REGISTER_READ = "register.read"
+    REGISTER_IMPORT = "register.import"
+    REGISTER_MANAGE = "register.manage"
+    REGISTER_CHANGES = "register.changes"
+    REGISTER_ADDITIONAL = "register.additional"
 
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.CEC_ADMIN: frozenset(Permission),
     Role.TEC_MEMBER: frozenset({Permission.STATIONS_EDIT, Permission.TOKENS_OWN,
-                                Permission.RESULTS_SUBMIT, Permission.RESULTS_SUPERVISE}),
+                                Permission.RESULTS_SUBMIT, Permission.RESULTS_SUPERVISE,
+                                Permission.REGISTER_READ, Permission.REGISTER_CHANGES,
+                                Permission.REGISTER_ADDITIONAL}),
     Role.DEC_MEMBER: frozenset({Permission.STATIONS_EDIT, Permission.TOKENS_OWN,
-                                Permission.RESULTS_SUBMIT}),
-    Role.PEC_MEMBER: frozenset({Permission.TOKENS_OWN, Permission.RESULTS_SUBMIT}),
+                                Permission.RESULTS_SUBMIT, Permission.REGISTER_READ}),
+    Role.PEC_MEMBER: frozenset({Permission.TOKENS_OWN, Permission.RESULTS_SUBMIT,
+                                Permission.REGISTER_READ, Permission.REGISTER_CHANGES,
+                                Permission.REGISTER_ADDITIONAL}),
     Role.BIOMETRIC_OPERATOR: frozenset({Permission.TOKENS_OWN}),
     Role.PARTY_FINANCE_OFFICER: frozenset({Permission.TOKENS_OWN}),
     Role.OBSERVER: frozenset({Permission.TOKENS_OWN}),

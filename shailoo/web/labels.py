@@ -1,4 +1,5 @@
-"""Labels that templates translate from data values (enum values), listed for extraction."""
+"""Labels that templates translate from data values (enum values), and texts translated in
+Python code (the voter list PDF, the one-line lookup answer), listed for extraction."""
 
 
 def N_(message: str) -> str:  # noqa: N802 - the conventional name for "mark for translation"
@@ -22,4 +23,17 @@ LABELS = [
     N_("ballots_invalid"), N_("Regions"), N_("Territorial commissions"),
     N_("Bad request"), N_("Please sign in"), N_("Not allowed"), N_("Not found"),
     N_("Conflict"), N_("Not accepted"), N_("Service unavailable"), N_("Error"),
+    # voter register: why a person is not on a list, address matching outcomes
+    N_("deceased"), N_("not_citizen"), N_("under_age"), N_("incapable"), N_("no_biometrics"),
+    N_("duplicate"), N_("no_station"),
+    N_("address_matched"), N_("address_none"), N_("address_several"),
+    # voter register: the one-line lookup answer (shailoo/register/api.py)
+    N_("Polling station %(code)s: %(address)s, %(hours)s, %(date)s"),
+    N_("This PIN is not on any voter list of the upcoming election."),
+    N_("Too many lookups; please try again in a minute."),
+    # voter register: the voter list PDF (shailoo/register/exports.py)
+    N_("Frozen list, SHA-256: %(sha)s"), N_("Not frozen yet: this list may still change."),
+    N_("%(n)s voters"), N_("No."), N_("PIN"), N_("Surname"), N_("Given name"),
+    N_("Patronymic"), N_("Born"), N_("Address"),
+    N_("Voter list of polling station %(code)s"),
 ]

@@ -67,7 +67,10 @@ def test_no_domain_imports_another_domains_models():
 
 def test_every_write_route_is_authorised():
     app = create_app(Settings(database_url="sqlite://"), session_factory=lambda: None)
-    exempt = {("POST", "/api/auth/token"), ("POST", "/login"), ("POST", "/logout")}
+    exempt = {("POST", "/api/auth/token"), ("POST", "/login"), ("POST", "/logout"),
+              # the public "where do I vote" lookups: read-only, rate-limited per client
+              ("POST", "/where"), ("POST", "/api/register/lookup"),
+              ("POST", "/api/register/lookup.txt")}
     unguarded = []
     for route in app.routes:
         if not isinstance(route, APIRoute):
