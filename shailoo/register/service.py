@@ -23,6 +23,7 @@ from shailoo.errors import NotFound
 from shailoo.geography import service as geography
 from shailoo.geography.rules import StationKind
 from shailoo.kit.clock import utcnow
+from shailoo.kit.hashing import sha256_hex
 from shailoo.kit.importing import (
     ImportRejected,
     ImportReport,
@@ -312,13 +313,17 @@ def register_abroad(session: Session, actor: str, pin: str, station_code: str, o
                     registered_on: date) -> None:
     """Record a consular registration: the citizen votes at ``station_code`` abroad."""
     with unit_of_work(session):
-        _save_consular(session, actor, pin, station_code, office, registered_on,
-                       _abroad_stations(session))
+        before = _save_consular(session, actor, pin, station_code, office, registered_on,
+                                _abroad_stations(session))
         lists.refresh_persons(session, [pin], registered_on)
+        audit.record(session, actor, "register.abroad_registered", "person", pin,
+                     {"station": station_code, "before": before, "office": office,
+                      "registered_on": registered_on.isoformat()})
 
 
 def _save_consular(session: Session, actor: str, pin: str, station_code: str, office: str,
-                   registered_on: date, abroad: set[str]) -> None:
+                   registered_on: date, abroad: set[str]) -> str | None:
+    """Store a registration; return the station it replaced (or None)."""
     if station_code not in abroad:
         raise NotFound("register.not_an_abroad_station",
                        f"station {station_code} is not a station abroad")
@@ -333,9 +338,7 @@ def _save_consular(session: Session, actor: str, pin: str, station_code: str, of
         existing.station_code, existing.office = station_code, office
         existing.registered_on, existing.actor = registered_on, actor
     session.flush()
-    audit.record(session, actor, "register.abroad_registered", "person", pin,
-                 {"station": station_code, "before": before, "office": office,
-                  "registered_on": registered_on.isoformat()})
+    return before
 
 
 def import_consular(session: Session, stream: IO[str], source: str, actor: str, today: date
@@ -363,6 +366,9 @@ def import_consular(session: Session, stream: IO[str], source: str, actor: str, 
             raise ImportRejected(report)
         report.rows_accepted = len(accepted)
         lists.refresh_persons(session, accepted, today)
+        audit.record(session, actor, "register.abroad_imported", "import", source,
+                     {"rows": len(accepted),
+                      "pins_digest": sha256_hex(",".join(sorted(accepted)))})
     return report
 
 
