@@ -347,7 +347,8 @@ def add_to_additional_list(entry: AdditionalIn, request: Request,
     territory)."""
     election_id = election_or_next(session, request, entry.election_id)
     return changes.add_to_additional_list(session, guard.actor, voter_scope(session, guard),
-                                          election_id, entry.station, entry.pin, entry.reason)
+                                          election_id, entry.station, entry.pin, entry.reason,
+                                          today(request))
 
 
 @router.post("/duplicates/{case_id}/decision")

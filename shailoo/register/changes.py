@@ -178,9 +178,11 @@ def repeat_changers(session: Session, election_id: int, at_least: int = 2
 
 
 def add_to_additional_list(session: Session, actor: str, scope: VoterScope, election_id: int,
-                           station: str, pin: str, reason: str) -> dict[str, Any]:
+                           station: str, pin: str, reason: str, today: date
+                           ) -> dict[str, Any]:
     """Add a voter to a station's additional list on polling day (kept apart from the frozen
-    list); refused when the voter is already listed elsewhere or added once already."""
+    list); refused on another day, when the voter is already listed or added once already,
+    or excluded for a reason other than having no station."""
     scope.require(station)
     if not reason.strip():
         raise RuleViolation("register.reason_required", "an addition needs a reason")
@@ -193,11 +195,10 @@ def add_to_additional_list(session: Session, actor: str, scope: VoterScope, elec
         if listed is not None and excluded is None:
             raise Conflict("register.already_listed",
                            f"the voter is on the list of station {listed}")
-        if excluded in (rules.Exclusion.DECEASED.value, rules.Exclusion.UNDER_AGE.value,
-                        rules.Exclusion.NOT_CITIZEN.value, rules.Exclusion.INCAPABLE.value,
-                        rules.Exclusion.DUPLICATE.value):  # listed under their other PIN
-            raise RuleViolation("register.not_eligible",
-                                f"the person may not vote: {excluded}")
+        refusal = rules.additional_list_refusal(
+            today, lists.election_rules(session, election_id).polling_date, excluded)
+        if refusal:
+            raise RuleViolation(*refusal)
         if session.get(AdditionalEntry, (election_id, pin)) is not None:
             raise Conflict("register.already_added", "the voter is already on an additional list")
         entry = AdditionalEntry(election_id=election_id, pin=pin, station_code=station,

@@ -262,6 +262,26 @@ def change_share_exceeded(incoming: int, listed: int, rules: AddressChangeRules)
     return listed > 0 and incoming > rules.warn_share * listed
 
 
+# --- the additional list of polling day ----------------------------------------------------
+
+
+def additional_list_refusal(today: date, polling_date: date, exclusion_reason: str | None
+                            ) -> tuple[str, str] | None:
+    """Why a person may not be added to a station's additional list: (code, reason), or None.
+
+    The additional list is kept on polling day only, for a person of the register who may
+    vote but is on no list (no station matched their address, or they are on no list at all).
+    Anyone excluded for another reason (no biometric registration included: only citizens who
+    passed it are listed) may not vote there either.
+    """
+    if today != polling_date:
+        return ("register.not_polling_day",
+                f"the additional list is kept on polling day ({polling_date.isoformat()}) only")
+    if exclusion_reason not in (None, Exclusion.NO_STATION.value):
+        return "register.not_eligible", f"the person may not vote: {exclusion_reason}"
+    return None
+
+
 # --- likely duplicates ---------------------------------------------------------------------
 
 _CYRILLIC_TO_LATIN = {

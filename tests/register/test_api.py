@@ -11,8 +11,8 @@ import pytest
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
-from shailoo.register import lookup
-from tests.register.web_helpers import BY_KEY, World, build_world, web_client
+from shailoo.register import api, lookup
+from tests.register.web_helpers import BY_KEY, POLLING, World, build_world, web_client
 
 ANSWER_KEYS = {"found", "election_id", "polling_date", "opening_hours", "station"}
 UNKNOWN_PIN = "21111199000099"
@@ -174,9 +174,10 @@ def test_lookup_before_any_list_is_built_finds_nobody(session):
 
 def test_public_import_figures_rules_and_freezes(web, world):
     imports = web.get("/api/register/imports").json()
-    assert [i["id"] for i in imports] == [world.import_id] and imports[0]["added"] == 9
+    assert [i["id"] for i in imports] == [world.import_id] and imports[0]["added"] == 11
     stations = web.get(f"/api/register/imports/{world.import_id}/stations").json()
-    assert {s["station"]: s["added"] for s in stations} == {"1001": 3, "1002": 1, "2001": 5}
+    assert {s["station"]: s["added"] for s in stations} == {None: 2, "1001": 3, "1002": 1,
+                                                                 "2001": 5}
     assert web.get("/api/register/imports/999/stations").json()["error"]["code"] == (
         "register.import_not_found")
     rules = web.get(f"/api/register/elections/{world.election_id}/rules").json()
@@ -224,8 +225,8 @@ def test_station_list_and_additional_list(web, world):
     assert [v["number"] for v in listed] == [1, 2, 3]
     assert web.get(f"{base}/2001", headers=world.headers["pec_a"]).status_code == 403
     extra = web.get(f"{base}/2001/additional", headers=world.headers["tec_b"]).json()
-    assert [(a["pin"], a["reason"]) for a in extra] == [(world.pin("b_nobio"),
-                                                         "biometrics taken today")]
+    assert [(a["pin"], a["reason"]) for a in extra] == [(world.pin("b_nostation"),
+                                                         "lives in Kant since May")]
 
 
 def test_incoming_changes_of_the_callers_territory(web, world):
@@ -242,8 +243,8 @@ def test_cec_report_and_duplicate_cases(web, world):
     report = web.get(f"/api/register/elections/{world.election_id}/report",
                      headers=world.headers["cec"]).json()
     assert report["eligibility"] == {"listed": 5, "deceased": 1, "no_biometrics": 2,
-                                     "under_age": 1}
-    assert report["assignment"]["outcomes"] == {"matched": 9}
+                                     "under_age": 1, "no_station": 2}
+    assert report["assignment"]["outcomes"] == {"matched": 9, "none": 2}
     assert web.get(f"/api/register/elections/{world.election_id}/report",
                    headers=world.headers["tec_a"]).status_code == 403
     cases = web.get("/api/register/duplicates", headers=world.headers["cec"]).json()
@@ -300,23 +301,28 @@ def test_online_channel_and_permissions(web, world):
                                                    "to_station": "1001"}).status_code == 401
 
 
-def test_additional_list_on_polling_day(web, world):
-    entry = {"pin": world.pin("a_nobio"), "station": "1001", "reason": "biometrics taken"}
+def test_additional_list_on_polling_day(web, world, monkeypatch):
+    entry = {"pin": world.pin("a_nostation"), "station": "1001", "reason": "new address"}
+    not_yet = web.post("/api/register/additional", json=entry, headers=world.headers["pec_a"])
+    assert not_yet.json()["error"]["code"] == "register.not_polling_day"
+    monkeypatch.setattr(api, "today", lambda _request: POLLING)
     assert web.post("/api/register/additional", json={**entry, "station": "2001"},
                     headers=world.headers["pec_a"]).status_code == 403
     added = web.post("/api/register/additional", json=entry, headers=world.headers["pec_a"])
     assert added.status_code == 200, added.text
     assert added.json() == {"election_id": world.election_id, "station": "1001",
-                            "pin": world.pin("a_nobio"), "reason": "biometrics taken"}
+                            "pin": world.pin("a_nostation"), "reason": "new address"}
     twice = web.post("/api/register/additional", json=entry, headers=world.headers["tec_a"])
     assert twice.status_code == 409 and twice.json()["error"]["code"] == (
         "register.already_added")
     listed = web.post("/api/register/additional", json={**entry, "pin": world.pin("a1")},
                       headers=world.headers["pec_a"])
     assert listed.json()["error"]["code"] == "register.already_listed"
-    minor = web.post("/api/register/additional", json={**entry, "pin": world.pin("a_minor")},
-                     headers=world.headers["pec_a"])
-    assert minor.status_code == 422 and minor.json()["error"]["code"] == "register.not_eligible"
+    for key in ("a_minor", "a_nobio"):  # under age; no biometric registration
+        refused = web.post("/api/register/additional", json={**entry, "pin": world.pin(key)},
+                           headers=world.headers["pec_a"])
+        assert refused.status_code == 422
+        assert refused.json()["error"]["code"] == "register.not_eligible"
 
 
 def test_duplicate_decision_keeps_the_second_pin_off_the_lists(web, world):

@@ -15,6 +15,7 @@ from tests.factories import make_election
 from tests.register.factories import (
     ACTOR,
     DEADLINE,
+    POLLING,
     TODAY,
     import_rows,
     make_register_country,
@@ -300,51 +301,56 @@ def test_incoming_report_warns_above_the_share(session, election):
 # --- the additional list --------------------------------------------------------------------
 
 
-def add(session, election, pin, station="1001", reason="came with a passport"):
+def add(session, election, pin, station="1001", reason="came with a passport", today=POLLING):
     return changes.add_to_additional_list(session, ACTOR, NATIONWIDE, election, station, pin,
-                                          reason)
+                                          reason, today)
 
 
 def test_the_additional_list(session, election):
     lists.build_lists(session, ACTOR, election)
     [frozen] = lists.freeze(session, ACTOR, election, ["1001"])
     listed = changes.listed_count(session, election)
-    no_bio, no_station = PIN["Мамытова"], PIN["Усенов"]
-    assert add(session, election, no_bio) == {"election_id": election, "station": "1001",
-                                              "pin": no_bio, "reason": "came with a passport"}
+    no_station = PIN["Усенов"]
+    assert add(session, election, no_station, reason="new address") == {
+        "election_id": election, "station": "1001", "pin": no_station, "reason": "new address"}
     record = last_audit(session)
     assert (record.action, record.object_id, record.change) == (
-        "register.additional_list_added", no_bio,
-        {"election_id": election, "station": "1001", "reason": "came with a passport"})
-    add(session, election, no_station, reason="new address")
+        "register.additional_list_added", no_station,
+        {"election_id": election, "station": "1001", "reason": "new address"})
     extra = changes.additional_list(session, NATIONWIDE, election, "1001")
     assert [(e["pin"], e["surname"], e["reason"]) for e in extra] == [
-        (no_bio, "Мамытова", "came with a passport"), (no_station, "Усенов", "new address")]
+        (no_station, "Усенов", "new address")]
     # kept apart from the frozen list
     voters = lists.station_list(session, NATIONWIDE, election, "1001")
     assert lists.list_digest(voters) == frozen["sha256"]
-    assert no_bio not in [v["pin"] for v in voters]
+    assert no_station not in [v["pin"] for v in voters]
     assert changes.listed_count(session, election) == listed
     assert changes.additional_list(session, NATIONWIDE, election, "1002") == []
 
 
 def test_the_additional_list_refuses(session, election):
-    no_bio = PIN["Мамытова"]
-    add(session, election, no_bio)
+    no_station = PIN["Усенов"]
+    add(session, election, no_station)
     cases = [
         (lambda: add(session, election, A), Conflict, "register.already_listed"),
-        (lambda: add(session, election, no_bio, "1002"), Conflict, "register.already_added"),
+        (lambda: add(session, election, no_station, "1002"), Conflict,
+         "register.already_added"),
         (lambda: add(session, election, PIN["Иманов"]), RuleViolation, "register.not_eligible"),
+        # no biometric registration: only citizens who passed it may vote
+        (lambda: add(session, election, PIN["Мамытова"]), RuleViolation,
+         "register.not_eligible"),
         (lambda: add(session, election, PIN["Kasymov"]), RuleViolation,
          "register.not_eligible"),  # blocked as a duplicate: listed under the other PIN
+        (lambda: add(session, election, PIN["Мамытова"], today=TODAY), RuleViolation,
+         "register.not_polling_day"),
         (lambda: add(session, election, "10000000000000"), NotFound,
          "register.person_not_found"),
-        (lambda: add(session, election, PIN["Усенов"], "7777"), NotFound,
+        (lambda: add(session, election, no_station, "7777"), NotFound,
          "register.station_not_found"),
-        (lambda: add(session, election, PIN["Усенов"], reason=""), RuleViolation,
+        (lambda: add(session, election, no_station, reason=""), RuleViolation,
          "register.reason_required"),
         (lambda: changes.add_to_additional_list(session, ACTOR, VoterScope(frozenset({"1002"})),
-                                                election, "1001", PIN["Усенов"], "x"),
+                                                election, "1001", no_station, "x", POLLING),
          Forbidden, "register.out_of_scope"),
     ]
     before = audit.count_records(session)
@@ -352,7 +358,7 @@ def test_the_additional_list_refuses(session, election):
         assert refused(call, kind)[0] == code
     assert audit.count_records(session) == before
     assert [e["pin"] for e in changes.additional_list(session, NATIONWIDE, election,
-                                                      "1001")] == [no_bio]
+                                                      "1001")] == [no_station]
 
 
 def test_a_voter_moved_abroad_is_not_added_at_home(session, election):

@@ -83,6 +83,8 @@ VOTERS = (
           "Өмүрбекова", "7", 2),
     Voter("a_nobio", "Бекова", "Нуриза", "", date(1988, 1, 5), "F", "KG-GB", "Бишкек",
           "Токтогула", "12", 3, biometrics="0"),
+    Voter("a_nostation", "Абдыкадыров", "Улан", "", date(1979, 7, 7), "M", "KG-GB", "Бишкек",
+          "Неизвестная", "9", 9),
     Voter("a_minor", "Асанов", "Нурбек", "Бакытович", TODAY - timedelta(days=16 * 365), "M",
           "KG-GB", "Бишкек", "Токтогула", "10", 4),
     # territory B (C07)
@@ -96,9 +98,11 @@ VOTERS = (
           "Ленина", "1", 14, biometrics="0"),
     Voter("b_dead", "Сыдыков", "Эмил", "", date(1940, 2, 2), "M", "KG-C", "Ёлкино", "Ленина",
           "3", 15, deceased="1"),
+    Voter("b_nostation", "Бакиров", "Нурлан", "", date(1975, 5, 5), "M", "KG-C", "с. Кант",
+          "Ленина", "7", 16),
 )
 BY_KEY = {v.key: v for v in VOTERS}
-B_KEYS = ("b1", "b2", "b2_latin", "b_nobio", "b_dead")
+B_KEYS = ("b1", "b2", "b2_latin", "b_nobio", "b_dead", "b_nostation")
 
 
 def extract_csv(voters: tuple[Voter, ...] = VOTERS) -> str:
@@ -169,7 +173,7 @@ def build_world(session: Session, with_members: bool = True) -> World:
     changes.request_change(session, ACTOR, NATIONWIDE, election.id, BY_KEY["a2"].pin, "2001",
                            "commission", TODAY)
     changes.add_to_additional_list(session, ACTOR, NATIONWIDE, election.id, "2001",
-                                   BY_KEY["b_nobio"].pin, "biometrics taken today")
+                                   BY_KEY["b_nostation"].pin, "lives in Kant since May", POLLING)
     duplicates.find_duplicates(session, ACTOR)
     case = duplicates.cases(session, "open")[0]
     world = World(election.id, outcome.import_id, b_change["id"], case["id"])
