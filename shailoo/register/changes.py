@@ -38,7 +38,7 @@ def _change_out(c: AddressChange) -> dict[str, Any]:
 def _registered_station(session: Session, pin: str) -> str | None:
     """The station whose list holds the person without any change of address: the consular
     registration abroad, else the station of the registered address."""
-    person = session.get(Person, pin)
+    person = lists.find_person(session, pin)
     consular = session.get(ConsularRegistration, pin)
     return rules.list_station(rules.Placement(
         None if person is None else person.home_station,
@@ -59,11 +59,11 @@ def request_change(session: Session, actor: str, scope: VoterScope, election_id:
     scope.require(to_station)
     with unit_of_work(session):
         reg = lists.election_rules(session, election_id)
-        person = session.get(Person, pin)
+        person = lists.find_person(session, pin)
         station, excluded = lists.list_station_of(session, election_id, pin)
         if person is None or (station is None and excluded is None):
             raise NotFound("register.voter_not_found",
-                           f"PIN {pin} is not in the lists of election {election_id}")
+                           f"the PIN is in no list of election {election_id}")
         if excluded is not None:
             raise RuleViolation("register.not_eligible",
                                 f"the person is not on the voter list: {excluded}")
@@ -189,8 +189,8 @@ def add_to_additional_list(session: Session, actor: str, scope: VoterScope, elec
     with unit_of_work(session):
         if station not in geography.station_paths(session, [station]):
             raise NotFound("register.station_not_found", f"no polling station {station}")
-        if session.get(Person, pin) is None:
-            raise NotFound("register.person_not_found", f"no person with PIN {pin}")
+        if lists.find_person(session, pin) is None:
+            raise NotFound("register.person_not_found", "no such person in the register")
         listed, excluded = lists.list_station_of(session, election_id, pin)
         if listed is not None and excluded is None:
             raise Conflict("register.already_listed",

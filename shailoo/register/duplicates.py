@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from shailoo.audit import service as audit
 from shailoo.db import unit_of_work
-from shailoo.errors import Conflict, InvalidInput, NotFound
+from shailoo.errors import Conflict, InvalidInput, NotFound, RuleViolation
 from shailoo.kit.clock import utcnow
 from shailoo.register import lists
 from shailoo.register.models import DuplicateCase, Person
@@ -69,6 +69,12 @@ def _names(session: Session, pins: set[str]) -> dict[str, str]:
         .where(Person.pin.in_(pins)))}
 
 
+def count_cases(session: Session, status: str = "open") -> int:
+    """How many review cases have ``status``."""
+    return int(session.execute(select(func.count()).select_from(DuplicateCase)
+                               .where(DuplicateCase.status == status)).scalar_one())
+
+
 def cases(session: Session, status: str | None = "open", limit: int = 200
           ) -> list[dict[str, Any]]:
     """Review cases (nationwide: only the CEC sees them), oldest first."""
@@ -85,7 +91,7 @@ def decide(session: Session, actor: str, case_id: int, same_person: bool, reason
     """Record a reviewer's decision (audited). For the same person, ``blocked_pin`` (by
     default the second PIN) is kept off voter lists until the case is resolved."""
     if not reason.strip():
-        raise InvalidInput("register.reason_required", "a decision needs a written reason")
+        raise RuleViolation("register.reason_required", "a decision needs a written reason")
     with unit_of_work(session):
         case = session.get(DuplicateCase, case_id, with_for_update=True)
         if case is None:

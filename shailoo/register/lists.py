@@ -70,6 +70,11 @@ RULE_FIELDS = ("min_age", "require_biometrics", "change_scope", "change_deadline
                "station_capacity", "opening_hours")
 
 
+def find_person(session: Session, pin: str) -> Person | None:
+    """The person with ``pin`` (for services that check the caller's scope themselves)."""
+    return session.execute(select(Person).where(Person.pin == pin)).scalar_one_or_none()
+
+
 def _default_row(election_id: int) -> ElectionRegisterRules:
     defaults = rules.AddressChangeRules()
     return ElectionRegisterRules(

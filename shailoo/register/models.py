@@ -19,16 +19,20 @@ from shailoo.db import Base, UtcDateTime
 
 class Person(Base):
     """A person of the population register (the latest extract), with the station of their
-    registered address."""
+    registered address and the line of the extract that last set the record.
+
+    The PIN is unique through a named index (not the primary key) so that a first extract
+    of millions loads without it and the index is built once afterwards."""
 
     __tablename__ = "register_persons"
     __table_args__ = (
+        Index("uq_register_persons_pin", "pin", unique=True),
         Index("ix_register_persons_home_station", "home_station"),
         Index("ix_register_persons_duplicate_key", "birth_date", "name_key"),
-        {"sqlite_with_rowid": False},
     )
 
-    pin: Mapped[str] = mapped_column(String(14), primary_key=True)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    pin: Mapped[str] = mapped_column(String(14))
     surname: Mapped[str] = mapped_column(String(100))
     given_name: Mapped[str] = mapped_column(String(100))
     patronymic: Mapped[str | None] = mapped_column(String(100))
@@ -46,6 +50,7 @@ class Person(Base):
     home_station: Mapped[str | None] = mapped_column(String(20))
     address_match: Mapped[str] = mapped_column(String(10))
     name_key: Mapped[str] = mapped_column(String(200))
+    source_line: Mapped[int] = mapped_column(Integer)
 
 
 class AddressStation(Base):

@@ -37,7 +37,6 @@ from shailoo.web.twins import parse_format, twin
 router = APIRouter(include_in_schema=False)
 
 LOOKUP_STATE = "register_lookup"  # the same app.state attribute as api.py's lookup_state
-DUPLICATES_SHOWN = 1000
 IMPORTS_SHOWN = 10
 PRIVATE = {"Cache-Control": "private, no-store"}
 IMPORT_HEADER = ["station", "added", "removed", "moved_in", "moved_out", "changed"]
@@ -113,9 +112,7 @@ def _timed(rows: list[dict[str, Any]], key: str) -> list[dict[str, Any]]:
 def _import(session: Session, import_id: int) -> tuple[dict[str, Any] | None,
                                                        list[dict[str, Any]]]:
     rows = service.public_import_stations(session, import_id)  # NotFound for an unknown id
-    record = next((i for i in service.public_imports(session, limit=1000)
-                   if i["id"] == import_id), None)
-    return record, rows
+    return service.public_get_import(session, import_id), rows
 
 
 @router.get("/register/imports/{import_id}.{fmt}")
@@ -226,8 +223,7 @@ def _overview(session: Session, request: Request, election: int | None) -> dict[
         election_id = None
     context: dict[str, Any] = {
         "imports": service.public_imports(session, IMPORTS_SHOWN), "election": None,
-        "open_duplicates": len(duplicates.cases(session, "open", DUPLICATES_SHOWN)),
-        "duplicates_shown": DUPLICATES_SHOWN}
+        "open_duplicates": duplicates.count_cases(session, "open")}
     if election_id is None:
         return context
     reg = lists.election_rules(session, election_id)

@@ -31,7 +31,7 @@ from shailoo.kit.importing import (
     RowError,
     read_records,
 )
-from shailoo.register import extract, lists, rules
+from shailoo.register import extract, judging, lists, rules
 from shailoo.register.importers import ADDRESS_SPEC, CONSULAR_SPEC, AddressStationIn
 from shailoo.register.models import (
     AddressStation,
@@ -65,7 +65,7 @@ class ImportOutcome:
                 "address_outcomes": self.address_outcomes, "report": self.report.to_dict()}
 
 
-def _address_table(session: Session) -> extract.AddressTable:
+def _address_table(session: Session) -> judging.AddressTable:
     table: dict[str, list[str]] = defaultdict(list)
     for key, station in session.execute(select(AddressStation.address_key,
                                                AddressStation.station_code)):
@@ -79,20 +79,26 @@ def _region_codes(session: Session) -> frozenset[str]:
 
 
 def import_extract(session: Session, stream: IO[str], source: str, actor: str, today: date,
-                   progress: Callable[[int], None] | None = None) -> ImportOutcome:
+                   progress: Callable[[int], None] | None = None, workers: int | None = None
+                   ) -> ImportOutcome:
     """Import a population-register extract, all or nothing, and apply its difference to the
-    stored register (added, changed, moved, removed), audited, with counts per station."""
+    stored register (added, changed, moved, removed), audited, with counts per station.
+    ``workers``: processes that judge rows (default: two for a large file on disk)."""
     report = ImportReport(source)
     with unit_of_work(session):
-        extract.create_staging(session)
+        first = session.execute(select(Person.id).limit(1)).first() is None
+        if first:
+            extract.prepare_first_load(session)
+        else:
+            extract.create_staging(session)
+        target = extract.PERSONS if first else extract.STAGING
         summary = extract.stage_extract(session, stream, source, report,
                                         _region_codes(session), _address_table(session), today,
-                                        progress)
+                                        progress, workers, target)
         if not report.ok:
             raise ImportRejected(report)
-        first = session.execute(select(Person.pin).limit(1)).first() is None
-        if not extract.load_or_index(session, first):
-            extract.duplicate_pin_errors(session, source, report)
+        if not extract.index_loaded(session, first):
+            extract.duplicate_pin_errors(session, source, report, target)
             raise ImportRejected(report)
         record = RegisterImport(source=source, sha256=summary.sha256, actor=actor, at=utcnow(),
                                 rows=report.rows_accepted, added=0, changed=0, moved=0,
@@ -103,7 +109,8 @@ def import_extract(session: Session, stream: IO[str], source: str, actor: str, t
                   else _apply_difference(session, record.id))
         record.added, record.changed = counts["added"], counts["changed"]
         record.moved, record.removed = counts["moved"], counts["removed"]
-        extract.drop_staging(session)
+        if not first:
+            extract.drop_staging(session)
         refreshed = 0 if first else lists.refresh_after_import(session, record.id, today)
         audit.record(session, actor, "register.extract_imported", "register_import", record.id,
                      {"source": source, "sha256": summary.sha256, "rows": record.rows,
@@ -135,7 +142,7 @@ def _apply_difference(session: Session, import_id: int) -> dict[str, int]:
     distinct = ("IS DISTINCT FROM" if session.get_bind().dialect.name == "postgresql"
                 else "IS NOT")
     differs = " OR ".join(f"s.{c} {distinct} p.{c}" for c in extract.PERSON_COLUMNS
-                          if c not in ("pin", "name_key"))
+                          if c not in ("source_line", "pin", "name_key"))
     session.execute(text(
         f"INSERT INTO register_changes (import_id, pin, kind, old_station, new_station) "
         f"SELECT :i, s.pin, 'added', NULL, s.home_station FROM {staging} s "
@@ -183,13 +190,25 @@ def _apply_difference(session: Session, import_id: int) -> dict[str, int]:
     return totals
 
 
+def _import_out(r: RegisterImport) -> dict[str, Any]:
+    return {"id": r.id, "source": r.source, "sha256": r.sha256, "at": r.at.isoformat(),
+            "rows": r.rows, "added": r.added, "changed": r.changed, "moved": r.moved,
+            "removed": r.removed, "warnings": r.warnings}
+
+
 def public_imports(session: Session, limit: int = 20) -> list[dict[str, Any]]:
     """The latest applied extracts with their difference counts (no personal data)."""
     rows = session.execute(select(RegisterImport).order_by(RegisterImport.id.desc())
                            .limit(limit)).scalars()
-    return [{"id": r.id, "source": r.source, "sha256": r.sha256, "at": r.at.isoformat(),
-             "rows": r.rows, "added": r.added, "changed": r.changed, "moved": r.moved,
-             "removed": r.removed, "warnings": r.warnings} for r in rows]
+    return [_import_out(r) for r in rows]
+
+
+def public_get_import(session: Session, import_id: int) -> dict[str, Any]:
+    """One applied extract with its difference counts."""
+    record = session.get(RegisterImport, import_id)
+    if record is None:
+        raise NotFound("register.import_not_found", f"no register import {import_id}")
+    return _import_out(record)
 
 
 def public_import_stations(session: Session, import_id: int) -> list[dict[str, Any]]:
@@ -254,19 +273,21 @@ def import_address_table(session: Session, stream: IO[str], source: str, actor: 
 def reassign_stations(session: Session, today: date | None = None) -> int:
     """Recompute every person's station from the address table and keep built lists of
     upcoming elections current; return how many persons changed station or outcome."""
-    match = extract.station_matcher(_address_table(session))
+    match = judging.station_matcher(_address_table(session))
     changes: list[dict[str, Any]] = []
-    rows = session.execute(select(Person.pin, Person.region, Person.locality, Person.street,
-                                  Person.house, Person.home_station, Person.address_match)
-                           .execution_options(yield_per=50_000))
-    for pin, region, locality, street, house, old, old_outcome in rows:
+    moved: list[str] = []
+    rows = session.execute(select(Person.id, Person.pin, Person.region, Person.locality,
+                                  Person.street, Person.house, Person.home_station,
+                                  Person.address_match).execution_options(yield_per=50_000))
+    for person_id, pin, region, locality, street, house, old, old_outcome in rows:
         station, outcome = match(region, locality, street, house)
         if station != old or outcome != old_outcome:
-            changes.append({"pin": pin, "home_station": station, "address_match": outcome})
+            changes.append({"id": person_id, "home_station": station, "address_match": outcome})
+            moved.append(pin)
     for start in range(0, len(changes), 10_000):
         session.execute(update(Person), changes[start:start + 10_000])
-    if changes and today is not None:
-        lists.refresh_persons(session, [c["pin"] for c in changes], today)
+    if moved and today is not None:
+        lists.refresh_persons(session, moved, today)
     return len(changes)
 
 
@@ -327,8 +348,8 @@ def _save_consular(session: Session, actor: str, pin: str, station_code: str, of
     if station_code not in abroad:
         raise NotFound("register.not_an_abroad_station",
                        f"station {station_code} is not a station abroad")
-    if session.get(Person, pin) is None:
-        raise NotFound("register.person_not_found", f"no person with PIN {pin} in the register")
+    if lists.find_person(session, pin) is None:
+        raise NotFound("register.person_not_found", "no such person in the register")
     existing = session.get(ConsularRegistration, pin)
     before = None if existing is None else existing.station_code
     if existing is None:
@@ -354,7 +375,7 @@ def import_consular(session: Session, stream: IO[str], source: str, actor: str, 
                 report.add_error(RowError(source, parsed.line, "station",
                                           "is not a station abroad", rec.station_code))
                 continue
-            if session.get(Person, rec.pin) is None:
+            if lists.find_person(session, rec.pin) is None:
                 report.add_error(RowError(source, parsed.line, "pin",
                                           "no such person in the register", rec.pin))
                 continue
@@ -398,12 +419,12 @@ def get_person(session: Session, scope: VoterScope, pin: str) -> dict[str, Any]:
     """A person of the register, if the caller's scope covers their home or list station.
 
     A person outside the scope is answered exactly like an unknown PIN."""
-    person = session.get(Person, pin)
+    person = lists.find_person(session, pin)
     if person is None:
-        raise NotFound("register.person_not_found", f"no person with PIN {pin} in your scope")
+        raise NotFound("register.person_not_found", "no such person in your territory")
     stations = {person.home_station, *lists.stations_of(session, pin)}
     if not any(scope.covers(s) for s in stations):
-        raise NotFound("register.person_not_found", f"no person with PIN {pin} in your scope")
+        raise NotFound("register.person_not_found", "no such person in your territory")
     out = _person_out(person)
     consular = session.get(ConsularRegistration, pin)
     out["abroad_station"] = None if consular is None else consular.station_code

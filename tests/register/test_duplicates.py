@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import func, select
 
 from shailoo.audit import service as audit
-from shailoo.errors import Conflict, InvalidInput, NotFound
+from shailoo.errors import Conflict, InvalidInput, NotFound, RuleViolation
 from shailoo.register import duplicates, lists
 from shailoo.register.models import DuplicateCase
 from tests.register.factories import ACTOR, TODAY, import_rows, make_register_country, voter
@@ -124,7 +124,7 @@ def test_different_people_stay_listed(session, election):
 
 def test_a_decision_needs_a_reason_and_is_made_once(session, election):
     case = first_case(session)
-    with pytest.raises(InvalidInput) as exc:
+    with pytest.raises(RuleViolation) as exc:
         duplicates.decide(session, ACTOR, case["id"], True, "  ", TODAY)
     assert exc.value.code == "register.reason_required"
     with pytest.raises(InvalidInput) as exc:

@@ -54,6 +54,7 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id', name=op.f('pk_register_imports'))
     )
     op.create_table('register_persons',
+    sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('pin', sa.String(length=14), nullable=False),
     sa.Column('surname', sa.String(length=100), nullable=False),
     sa.Column('given_name', sa.String(length=100), nullable=False),
@@ -72,12 +73,13 @@ def upgrade() -> None:
     sa.Column('home_station', sa.String(length=20), nullable=True),
     sa.Column('address_match', sa.String(length=10), nullable=False),
     sa.Column('name_key', sa.String(length=200), nullable=False),
-    sa.PrimaryKeyConstraint('pin', name=op.f('pk_register_persons')),
-    sqlite_with_rowid=False
+    sa.Column('source_line', sa.Integer(), nullable=False),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_register_persons'))
     )
     with op.batch_alter_table('register_persons', schema=None) as batch_op:
         batch_op.create_index('ix_register_persons_duplicate_key', ['birth_date', 'name_key'], unique=False)
         batch_op.create_index('ix_register_persons_home_station', ['home_station'], unique=False)
+        batch_op.create_index('uq_register_persons_pin', ['pin'], unique=True)
 
     op.create_table('register_changes',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -253,6 +255,7 @@ def downgrade() -> None:
 
     op.drop_table('register_changes')
     with op.batch_alter_table('register_persons', schema=None) as batch_op:
+        batch_op.drop_index('uq_register_persons_pin')
         batch_op.drop_index('ix_register_persons_home_station')
         batch_op.drop_index('ix_register_persons_duplicate_key')
 
