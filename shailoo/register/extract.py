@@ -35,7 +35,7 @@ from shailoo.register.judging import (
 
 BATCH_ROWS = 20_000
 PARALLEL_MIN_BYTES = 16 << 20  # smaller files are judged in this process
-CHUNK_BYTES = 4 << 20
+CHUNK_BYTES = 2 << 20
 STAGING = "register_staging"
 PERSONS = "register_persons"
 # The order of the judge's tuples (shailoo.register.judging), of the staging table's columns
@@ -305,7 +305,7 @@ def _stage_in_parallel(raw: BinaryIO, source: str, report: ImportReport,
         with multiprocessing.get_context("fork").Pool(workers) as pool:
             for chunk, line in _chunks(raw, digest, progress, 2):
                 pending.append(pool.apply_async(_judge_chunk, (chunk, line)))
-                if len(pending) > 2 * workers:
+                if len(pending) > workers:
                     take(pending.popleft())
             while pending:
                 take(pending.popleft())
