@@ -51,7 +51,7 @@ def lookup_state(request: Request) -> tuple[lookup.Directory, RateLimiter]:
     state: tuple[lookup.Directory, RateLimiter] | None = getattr(request.app.state,
                                                                  LOOKUP_STATE, None)
     if state is None:
-        state = (lookup.Directory(),
+        state = (lookup.directory_for(request.app.state.session_factory),
                  RateLimiter(request.app.state.settings.lookup_rate_per_minute))
         setattr(request.app.state, LOOKUP_STATE, state)
     return state
@@ -75,25 +75,40 @@ def _rate_limited_body(wait: int) -> dict[str, Any]:
                       "details": {"retry_after": wait}}}
 
 
-class LookupIn(BaseModel):
-    """A lookup: the voter's PIN (any text; a malformed PIN is simply not found)."""
+LOOKUP_BODY = {"requestBody": {"required": True, "content": {"application/json": {
+    "schema": {"type": "object", "required": ["pin"], "properties": {"pin": {
+        "type": "string",
+        "description": "the voter's 14-digit personal identification number"}}}}}}}
 
-    pin: str = Field(description="the voter's 14-digit personal identification number")
+
+def _answer(request: Request, pin: str) -> lookup.Answer:
+    return lookup.public_where_to_vote_with(request.app.state.session_factory,
+                                            lookup_state(request)[0], pin, today(request))
 
 
-@router.post("/lookup", response_model=None)
-async def lookup_pin(body: LookupIn, request: Request,
-                     session: Session = Depends(get_session)) -> JSONResponse:
+@router.post("/lookup", response_model=None, openapi_extra=LOOKUP_BODY)
+async def lookup_pin(request: Request) -> JSONResponse:
     """Where a voter votes in the upcoming election: the station's code, name, address, map
     link, opening hours and polling date. A PIN that is unknown, malformed or not on a list
-    gets the same keys with ``found: false`` and the same status 200, after the same work."""
+    gets the same keys with ``found: false`` and the same status 200, after the same work.
+    The body is JSON ``{"pin": "…"}``. (A bare route: no session, no body model; the hot path
+    of polling week.)"""
     wait = _retry_after(request)
     if wait is not None:
         return JSONResponse(_rate_limited_body(wait), status_code=429,
                             headers={"Retry-After": str(wait), **NO_STORE})
-    answer = lookup.public_where_to_vote(session, lookup_state(request)[0], body.pin,
-                                         today(request))
-    return JSONResponse(answer.to_dict(), headers=NO_STORE)
+    try:
+        parsed = json.loads(await request.body())
+    except ValueError:
+        parsed = None
+    pin = parsed.get("pin") if isinstance(parsed, dict) else None
+    if not isinstance(pin, str):
+        return JSONResponse({"error": {
+            "code": "request.invalid", "message": "the request is not valid",
+            "details": {"problems": [{"field": "body.pin",
+                                      "reason": "a JSON object with the PIN as a string"}]}}},
+            status_code=422)
+    return JSONResponse(_answer(request, pin).to_dict(), headers=NO_STORE)
 
 
 async def _pin_of(request: Request) -> str:
@@ -127,8 +142,8 @@ def answer_line(answer: lookup.Answer, language: str) -> str:
 @router.post("/lookup.txt", response_model=None)
 async def lookup_text(request: Request,
                       lang: Literal["ky", "ru", "en"] | None = Query(
-                          None, description="language of the answer (default: the visitor's)"),
-                      session: Session = Depends(get_session)) -> PlainTextResponse:
+                          None, description="language of the answer (default: the visitor's)")
+                      ) -> PlainTextResponse:
     """The lookup as one line of plain text, for SMS gateways and chat bots. The body is the
     PIN itself, a form field ``pin`` or JSON ``{"pin": "…"}``."""
     language: str = lang or request.state.language
@@ -138,9 +153,7 @@ async def lookup_text(request: Request,
                                                  "minute.")
         return PlainTextResponse(message + "\n", status_code=429,
                                  headers={"Retry-After": str(wait), **NO_STORE})
-    pin = await _pin_of(request)
-    answer = lookup.public_where_to_vote(session, lookup_state(request)[0], pin,
-                                         today(request))
+    answer = _answer(request, await _pin_of(request))
     return PlainTextResponse(answer_line(answer, language) + "\n", headers=NO_STORE)
 
 

@@ -48,7 +48,7 @@ def _lookup_state(request: Request) -> tuple[lookup.Directory, RateLimiter]:
     state: tuple[lookup.Directory, RateLimiter] | None = getattr(request.app.state,
                                                                  LOOKUP_STATE, None)
     if state is None:
-        state = (lookup.Directory(),
+        state = (lookup.directory_for(request.app.state.session_factory),
                  RateLimiter(request.app.state.settings.lookup_rate_per_minute))
         setattr(request.app.state, LOOKUP_STATE, state)
     return state
@@ -95,7 +95,8 @@ async def where_answer(request: Request, pin: str = Form(""),
                           status_code=429)
         response.headers["Retry-After"] = str(seconds)
         return response
-    answer = lookup.public_where_to_vote(session, directory, pin, _today(request))
+    answer = lookup.public_where_to_vote_with(request.app.state.session_factory, directory,
+                                             pin, _today(request))
     response = render(request, template, {"answer": answer, "limited": False})
     response.headers["Cache-Control"] = "no-store"
     return response

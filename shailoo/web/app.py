@@ -139,7 +139,7 @@ def create_app(settings: Settings | None = None,
         return response
 
     @app.get("/healthz", include_in_schema=False)
-    def healthz() -> dict[str, str]:
+    async def healthz() -> dict[str, str]:
         return {"status": "ok", "version": __version__}
 
     for language in LANGUAGES:
