@@ -82,7 +82,8 @@ def _serve(url: str, workers: int) -> tuple[subprocess.Popen[bytes], str]:
     return server, base
 
 
-def run(backend: str, voters: int, workers: list[int], seconds: int, smoke: bool) -> None:
+def run(backend: str, voters: int, workers: list[int], seconds: int, smoke: bool,
+        connections: list[int]) -> None:
     url = fresh_database(backend)
     try:
         with session_for(url) as session:
@@ -102,15 +103,17 @@ def run(backend: str, voters: int, workers: list[int], seconds: int, smoke: bool
                     continue
                 script = os.path.join(os.path.dirname(os.path.abspath(__file__)),
                                       "lookup_bodies.lua")
-                _wrk([wrk, "-t", "1", "-c", "32", "-d", "2s", base + "/healthz"])  # warm up
-                healthz, healthz_p99 = _wrk([wrk, "-t", "1", "-c", "32", "-d", f"{seconds}s",
-                                             "--latency", base + "/healthz"])
-                rate, p99 = _wrk([wrk, "-t", "1", "-c", "32", "-d", f"{seconds}s",
-                                  "--latency", "-s", script, base, "--", bodies, PATH])
-                print(f"{backend}, {n} worker(s): {rate:,.0f} lookups/s, p99 {p99} "
-                      f"(wrk, 32 connections, half unknown PINs); baseline GET /healthz "
-                      f"{healthz:,.0f}/s, p99 {healthz_p99}; lookups run at "
-                      f"{rate / healthz:.2f}x the baseline")
+                _wrk([wrk, "-t", "1", "-c", "32", "-d", "2s", "-s", script, base, "--", bodies,
+                      PATH])  # warm up: the directory is loaded, connections opened
+                for c in connections:
+                    healthz, healthz_p99 = _wrk([wrk, "-t", "1", "-c", str(c), "-d",
+                                                 f"{seconds}s", "--latency", base + "/healthz"])
+                    rate, p99 = _wrk([wrk, "-t", "1", "-c", str(c), "-d", f"{seconds}s",
+                                      "--latency", "-s", script, base, "--", bodies, PATH])
+                    print(f"{backend}, {n} worker(s), {c} connections: {rate:,.0f} lookups/s, "
+                          f"p99 {p99} (wrk, half unknown PINs); baseline GET /healthz "
+                          f"{healthz:,.0f}/s, p99 {healthz_p99}; lookups run at "
+                          f"{rate / healthz:.2f}x the baseline", flush=True)
             finally:
                 server.terminate()
                 server.wait()
@@ -124,13 +127,15 @@ def main() -> None:
     parser.add_argument("--backends", default="sqlite,postgresql")
     parser.add_argument("--workers", default="1,2")
     parser.add_argument("--seconds", type=int, default=10)
+    parser.add_argument("--connections", default="8,32", help="wrk connections, each a run")
     parser.add_argument("--smoke", action="store_true", help="a tiny run for CI")
     args = parser.parse_args()
     voters = 3000 if args.smoke else args.voters
     workers = [1] if args.smoke else [int(w) for w in args.workers.split(",")]
     print(f"where-do-I-vote lookup benchmark on {machine()}")
     for backend in args.backends.split(","):
-        run(backend, voters, workers, args.seconds, args.smoke)
+        run(backend, voters, workers, args.seconds, args.smoke,
+            [int(c) for c in args.connections.split(",")])
 
 
 if __name__ == "__main__":
