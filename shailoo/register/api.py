@@ -39,7 +39,6 @@ from shailoo.web.i18n import translations
 
 router = APIRouter(prefix="/api/register", tags=["register"])
 
-LOOKUP_STATE = "register_lookup"  # app.state attribute: (Directory, RateLimiter); see pages.py
 NO_STORE = {"Cache-Control": "no-store"}
 
 
@@ -47,14 +46,8 @@ NO_STORE = {"Cache-Control": "no-store"}
 
 
 def lookup_state(request: Request) -> tuple[lookup.Directory, RateLimiter]:
-    """The app's one directory of stations and one per-client rate limiter (made lazily)."""
-    state: tuple[lookup.Directory, RateLimiter] | None = getattr(request.app.state,
-                                                                 LOOKUP_STATE, None)
-    if state is None:
-        state = (lookup.directory_for(request.app.state.session_factory),
-                 RateLimiter(request.app.state.settings.lookup_rate_per_minute))
-        setattr(request.app.state, LOOKUP_STATE, state)
-    return state
+    """The app's one directory of stations and one per-client rate limiter."""
+    return lookup.app_lookup_state(request.app.state)
 
 
 def today(request: Request) -> date:

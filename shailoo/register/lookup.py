@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from shailoo.elections import service as elections
 from shailoo.geography import service as geography
+from shailoo.kit.ratelimit import RateLimiter
 from shailoo.register import lists
 from shailoo.register.models import ListEntry
 
@@ -199,6 +200,20 @@ def directory_for(session_factory: Callable[[], Session]) -> Directory:
     engine (a test that hands every request one shared session gets none)."""
     engine = getattr(session_factory, "kw", {}).get("bind")
     return Directory(reader=PinReader(engine) if isinstance(engine, Engine) else None)
+
+
+APP_STATE = "register_lookup"  # the app.state attribute holding (Directory, RateLimiter)
+
+
+def app_lookup_state(app_state: Any) -> tuple[Directory, RateLimiter]:
+    """An app's one directory of stations and one per-client rate limiter, shared by the
+    JSON, text and page lookups (made on first use)."""
+    state: tuple[Directory, RateLimiter] | None = getattr(app_state, APP_STATE, None)
+    if state is None:
+        state = (directory_for(app_state.session_factory),
+                 RateLimiter(app_state.settings.lookup_rate_per_minute))
+        setattr(app_state, APP_STATE, state)
+    return state
 
 
 def public_where_to_vote_with(session_factory: Callable[[], Session], directory: Directory,

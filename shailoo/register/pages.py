@@ -26,7 +26,6 @@ from shailoo.auth.service import Principal
 from shailoo.elections import service as elections
 from shailoo.errors import NotFound
 from shailoo.geography import service as geography
-from shailoo.kit.ratelimit import RateLimiter
 from shailoo.register import changes, duplicates, exports, lists, lookup, service
 from shailoo.register.scope import NATIONWIDE, VoterScope
 from shailoo.web.deps import Guard, get_session, require, visitor
@@ -36,22 +35,10 @@ from shailoo.web.twins import parse_format, twin
 
 router = APIRouter(include_in_schema=False)
 
-LOOKUP_STATE = "register_lookup"  # the same app.state attribute as api.py's lookup_state
 IMPORTS_SHOWN = 10
 PRIVATE = {"Cache-Control": "private, no-store"}
 IMPORT_HEADER = ["station", "added", "removed", "moved_in", "moved_out", "changed"]
 FREEZE_HEADER = ["station", "voters", "sha256", "frozen_at"]
-
-
-def _lookup_state(request: Request) -> tuple[lookup.Directory, RateLimiter]:
-    """The app's one directory and rate limiter, shared with the JSON and text lookups."""
-    state: tuple[lookup.Directory, RateLimiter] | None = getattr(request.app.state,
-                                                                 LOOKUP_STATE, None)
-    if state is None:
-        state = (lookup.directory_for(request.app.state.session_factory),
-                 RateLimiter(request.app.state.settings.lookup_rate_per_minute))
-        setattr(request.app.state, LOOKUP_STATE, state)
-    return state
 
 
 def _today(request: Request) -> date:
@@ -86,7 +73,7 @@ async def where_answer(request: Request, pin: str = Form(""),
     on no list (unknown, malformed or excluded). The PIN is not echoed back."""
     fragment = bool(request.headers.get("hx-request"))
     template = "register/_where_answer.html" if fragment else "register/where.html"
-    directory, limiter = _lookup_state(request)
+    directory, limiter = lookup.app_lookup_state(request.app.state)
     client = request.client.host if request.client else "unknown"
     wait = limiter.check(client, time.time())
     if wait is not None:

@@ -6,19 +6,17 @@ from __future__ import annotations
 import ast
 import subprocess
 import sys
-from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from fastapi.routing import APIRoute
 
 from shailoo.config import Settings
 from shailoo.models import Base
 from shailoo.web.app import create_app
 from shailoo.web.deps import is_guard_dependency
+from tests.routes import app_routes
 
 PACKAGE = Path(__file__).parents[2] / "shailoo"
 DOMAINS = sorted(p.parent.name for p in PACKAGE.glob("*/models.py"))
@@ -65,21 +63,6 @@ def test_no_domain_imports_another_domains_models():
                         and name not in ("shailoo/models.py",)):
                     offenders.append(f"{name}:{node.lineno} imports {target}")
     assert offenders == []
-
-
-def app_routes(app: Any) -> Iterator[tuple[str, str, Any]]:
-    """(method, full path, dependant) of every route of the app, including those of included
-    routers (which FastAPI >= 0.16x keeps nested, out of ``app.routes``)."""
-    try:
-        from fastapi.routing import iter_route_contexts
-    except ImportError:  # older FastAPI: app.routes is flat
-        contexts: Iterable[Any] = app.routes
-    else:
-        contexts = iter_route_contexts(app.routes)
-    for context in contexts:
-        if isinstance(getattr(context, "original_route", context), APIRoute):
-            for method in context.methods - {"HEAD", "OPTIONS"}:
-                yield method, context.path, context.dependant
 
 
 def test_every_write_route_is_authorised():

@@ -8,6 +8,8 @@ import socket
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
 
 import pytest
 import uvicorn
@@ -34,15 +36,9 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-@pytest.fixture(scope="module")
-def server_url(databases: DatabaseFactory) -> Iterator[str]:
-    url = databases.create()
-    engine = make_engine(url)
-    factory = make_session_factory(engine)
-    with factory() as session:
-        make_country(session)
-        make_election(session)
-    app = create_app(Settings(database_url=url), session_factory=factory)
+@contextmanager
+def serve(app: Any) -> Iterator[str]:
+    """Serve ``app`` with uvicorn on a free local port in a thread; yield its base URL."""
     port = _free_port()
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)
@@ -52,9 +48,24 @@ def server_url(databases: DatabaseFactory) -> Iterator[str]:
         if time.monotonic() > deadline:
             raise RuntimeError("the test server did not start")
         time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(timeout=10)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def server_url(databases: DatabaseFactory) -> Iterator[str]:
+    url = databases.create()
+    engine = make_engine(url)
+    factory = make_session_factory(engine)
+    with factory() as session:
+        make_country(session)
+        make_election(session)
+    app = create_app(Settings(database_url=url), session_factory=factory)
+    with serve(app) as base:
+        yield base
     engine.dispose()
 
 

@@ -3,19 +3,16 @@ not, in headless Chromium against a real server over a database with a register.
 
 from __future__ import annotations
 
-import socket
-import threading
-import time
 from collections.abc import Iterator
 
 import pytest
-import uvicorn
 from playwright.sync_api import expect
 
 from shailoo.config import Settings
 from shailoo.db import make_engine, make_session_factory
 from shailoo.web.app import create_app
 from tests.conftest import DatabaseFactory
+from tests.e2e.conftest import serve
 from tests.register.web_helpers import BY_KEY, build_world
 
 UNKNOWN_PIN = "21111199000099"
@@ -30,21 +27,8 @@ def register_server_url(databases: DatabaseFactory) -> Iterator[str]:
     with factory() as session:
         build_world(session, with_members=False)
     app = create_app(Settings(database_url=url), session_factory=factory)
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = int(s.getsockname()[1])
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port,
-                                           log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 15
-    while not server.started:
-        if time.monotonic() > deadline:
-            raise RuntimeError("the test server did not start")
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(timeout=10)
+    with serve(app) as base:
+        yield base
     engine.dispose()
 
 

@@ -3,30 +3,17 @@ for any PIN; a one-line text form), scoped reads, and the guarded writes."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from types import SimpleNamespace
 from typing import Any
 
 import pytest
 from sqlalchemy import event
-from sqlalchemy.orm import Session
 
 from shailoo.register import api, lookup
-from tests.register.web_helpers import BY_KEY, POLLING, World, build_world, web_client
+from tests.register.web_helpers import BY_KEY, POLLING, World, web_client
 
 ANSWER_KEYS = {"found", "election_id", "polling_date", "opening_hours", "station"}
 UNKNOWN_PIN = "21111199000099"
-
-
-@pytest.fixture
-def world(session: Session) -> World:
-    return build_world(session)
-
-
-@pytest.fixture
-def web(session: Session) -> Iterator[Any]:
-    with web_client(session) as client:
-        yield client
 
 
 # --- the public lookup ----------------------------------------------------------------------

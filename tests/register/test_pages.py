@@ -5,27 +5,12 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterator
 from typing import Any
 
-import pytest
-from sqlalchemy.orm import Session
-
 from tests.factories import PASSWORD
-from tests.register.web_helpers import World, build_world, web_client
+from tests.register.web_helpers import World, web_client
 
 UNKNOWN_PIN = "21111199000099"
-
-
-@pytest.fixture
-def world(session: Session) -> World:
-    return build_world(session)
-
-
-@pytest.fixture
-def web(session: Session) -> Iterator[Any]:
-    with web_client(session) as client:
-        yield client
 
 
 def sign_in(web: Any, username: str) -> None:

@@ -14,18 +14,15 @@ added to one of the two tables.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
-from fastapi.routing import APIRoute
-from sqlalchemy.orm import Session
 
-from shailoo.config import Settings
-from shailoo.web.app import create_app
 from shailoo.web.deps import is_guard_dependency
-from tests.register.web_helpers import World, build_world, leaks, web_client
+from tests.register.web_helpers import World, leaks
+from tests.routes import app_routes
 
 REGISTER_PREFIXES = ("/register", "/api/register", "/where")
 
@@ -122,41 +119,14 @@ PROBES: dict[tuple[str, str], Probe] = {
 MEMBERS_OF_A = ("pec_a", "tec_a")
 
 
-def api_routes() -> Iterator[tuple[str, str, Any]]:
-    """(method, full path, dependant) of every FastAPI route of the app, including those of
-    included routers (which FastAPI >= 0.16x keeps nested, out of ``app.routes``)."""
-    app = create_app(Settings(database_url="sqlite://"), session_factory=lambda: None)
-    try:
-        from fastapi.routing import iter_route_contexts
-    except ImportError:  # older FastAPI: app.routes is flat
-        contexts: Iterable[Any] = app.routes
-    else:
-        contexts = iter_route_contexts(app.routes)
-    for context in contexts:
-        if isinstance(getattr(context, "original_route", context), APIRoute):
-            for method in context.methods - {"HEAD", "OPTIONS"}:
-                yield method, context.path, context.dependant
-
-
 def register_routes() -> set[tuple[str, str]]:
     """(method, path) of every register route of the app."""
-    return {(method, path) for method, path, _dependant in api_routes()
+    return {(method, path) for method, path, _dependant in app_routes()
             if path.startswith(REGISTER_PREFIXES)}
 
 
 def _method(key: tuple[str, str]) -> str:
     return key[0]
-
-
-@pytest.fixture
-def world(session: Session) -> World:
-    return build_world(session)
-
-
-@pytest.fixture
-def web(session: Session) -> Iterator[Any]:
-    with web_client(session) as client:
-        yield client
 
 
 def test_every_register_route_is_public_or_probed():
@@ -169,7 +139,7 @@ def test_every_register_route_is_public_or_probed():
 
 
 def test_every_probed_route_requires_a_signed_in_member():
-    unguarded = [f"{method} {path}" for method, path, dependant in api_routes()
+    unguarded = [f"{method} {path}" for method, path, dependant in app_routes()
                  if (method, path) in PROBES
                  and not any(is_guard_dependency(d.call) for d in dependant.dependencies)]
     assert unguarded == []
