@@ -18,6 +18,7 @@ class Role(StrEnum):
     BIOMETRIC_OPERATOR = "biometric_operator"
     PARTY_FINANCE_OFFICER = "party_finance_officer"
     OBSERVER = "observer"
+    VOTER_PORTAL = "voter_portal"  # the state portal's service account (online Form No. 2)
 
 
 class Permission(StrEnum):
@@ -54,6 +55,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.BIOMETRIC_OPERATOR: frozenset({Permission.TOKENS_OWN}),
     Role.PARTY_FINANCE_OFFICER: frozenset({Permission.TOKENS_OWN}),
     Role.OBSERVER: frozenset({Permission.TOKENS_OWN}),
+    Role.VOTER_PORTAL: frozenset({Permission.TOKENS_OWN, Permission.REGISTER_CHANGES}),
 }
 
 ROLE_SCOPES: dict[Role, frozenset[ScopeKind]] = {
@@ -64,6 +66,7 @@ ROLE_SCOPES: dict[Role, frozenset[ScopeKind]] = {
     Role.BIOMETRIC_OPERATOR: frozenset({ScopeKind.STATION, ScopeKind.TERRITORIAL}),
     Role.PARTY_FINANCE_OFFICER: frozenset({ScopeKind.NATION}),
     Role.OBSERVER: frozenset(ScopeKind),
+    Role.VOTER_PORTAL: frozenset({ScopeKind.NATION}),
 }
 
 

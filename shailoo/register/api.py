@@ -29,8 +29,8 @@ from fastapi.responses import JSONResponse, PlainTextResponse
 from pydantic import BaseModel, Field
 from sqlalchemy.orm import Session
 
-from shailoo.auth.rules import Permission
-from shailoo.errors import InvalidInput, NotFound
+from shailoo.auth.rules import Permission, Role
+from shailoo.errors import InvalidInput, NotFound, RuleViolation
 from shailoo.kit.ratelimit import RateLimiter
 from shailoo.register import changes, duplicates, lists, lookup, service
 from shailoo.register.scope import VoterScope
@@ -288,7 +288,7 @@ class ChangeIn(BaseModel):
     election_id: int | None = Field(None, description="default: the next election")
     channel: Literal["commission", "online"] = Field(
         "commission", description="`commission` (taken at a commission) or `online` (sent by "
-                                  "a portal with its own API token)")
+                                  "the state portal with the token of a `voter_portal` user)")
 
 
 class WithdrawIn(BaseModel):
@@ -328,6 +328,11 @@ def request_change(change: ChangeIn, request: Request,
                    session: Session = Depends(get_session)) -> dict[str, Any]:
     """Record a change of voting address (Form No. 2); the station voted at must lie in the
     caller's territory."""
+    portal = guard.principal is not None and guard.principal.role is Role.VOTER_PORTAL
+    if change.channel != ("online" if portal else "commission"):
+        raise RuleViolation("register.bad_channel",
+                            "the state portal sends changes as 'online', a commission as "
+                            "'commission'")
     election_id = election_or_next(session, request, change.election_id)
     return changes.request_change(session, guard.actor, voter_scope(session, guard),
                                   election_id, change.pin, change.to_station, change.channel,

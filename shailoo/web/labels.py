@@ -16,7 +16,7 @@ LABELS = [
     N_("participants"), N_("valid_votes"), N_("registered"),
     N_("none"), N_("fails_if_leader_below"),
     N_("cec_admin"), N_("tec_member"), N_("dec_member"), N_("pec_member"),
-    N_("biometric_operator"), N_("party_finance_officer"), N_("observer"),
+    N_("biometric_operator"), N_("party_finance_officer"), N_("observer"), N_("voter_portal"),
     N_("voters_list"), N_("voters_additional"), N_("ballots_received"),
     N_("ballots_issued_early"), N_("ballots_issued_station"), N_("ballots_issued_mobile"),
     N_("ballots_cancelled"), N_("ballots_found_stationary"), N_("ballots_found_mobile"),

@@ -272,10 +272,20 @@ def test_form_no_2_at_a_commission_and_its_withdrawal(web, world):
 
 
 def test_online_channel_and_permissions(web, world):
-    online = web.post("/api/register/changes", json={
-        "pin": world.pin("a1"), "to_station": "9001", "channel": "online",
-        "election_id": world.election_id}, headers=world.headers["cec"])
+    request = {"pin": world.pin("a1"), "to_station": "9001", "channel": "online",
+               "election_id": world.election_id}
+    # only the state portal's account sends online changes, and it sends only those
+    for who, channel in (("cec", "online"), ("portal", "commission")):
+        wrong = web.post("/api/register/changes", json={**request, "channel": channel},
+                         headers=world.headers[who])
+        assert wrong.status_code == 422
+        assert wrong.json()["error"]["code"] == "register.bad_channel"
+    online = web.post("/api/register/changes", json=request, headers=world.headers["portal"])
     assert online.status_code == 200 and online.json()["channel"] == "online"
+    assert online.json()["actor"] == "user:portal"
+    # the portal reads nothing of the register
+    assert web.get(f"/api/register/persons/{world.pin('a1')}",
+                   headers=world.headers["portal"]).status_code == 403
     bad = web.post("/api/register/changes", json={"pin": world.pin("a1"), "to_station": "9001",
                                                   "channel": "fax"},
                    headers=world.headers["cec"])

@@ -152,6 +152,7 @@ MEMBERS = {
     "tec_b": (Role.TEC_MEMBER, Scope(ScopeKind.TERRITORIAL, "C07")),
     "pec_b": (Role.PEC_MEMBER, Scope(ScopeKind.STATION, "2001")),
     "observer": (Role.OBSERVER, Scope(ScopeKind.NATION)),
+    "portal": (Role.VOTER_PORTAL, Scope(ScopeKind.NATION)),
 }
 
 
