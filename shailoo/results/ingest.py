@@ -345,18 +345,22 @@ def total_rows(delta: Delta) -> list[dict[str, Any]]:
             for (c, s, lvl, u), values in delta.items() for k, v in values.items() if v != 0]
 
 
+@lru_cache(maxsize=2)
+def _totals_upsert(dialect: str) -> Any:
+    """The running-totals upsert of a dialect, built once (building it is not free)."""
+    table = cast(Table, ResultTotal.__table__)
+    keys = ["contest_id", "source", "level", "unit", "key"]
+    if dialect == "postgresql":
+        pg = postgresql.insert(table)
+        return pg.on_conflict_do_update(index_elements=keys,
+                                        set_={"value": table.c.value + pg.excluded.value})
+    lite = sqlite.insert(table)
+    return lite.on_conflict_do_update(index_elements=keys,
+                                      set_={"value": table.c.value + lite.excluded.value})
+
+
 def add_to_totals(session: Session, rows: list[dict[str, Any]]) -> None:
     """Add values to the running totals (insert, or add to the existing figure)."""
     if not rows:
         return
-    table = cast(Table, ResultTotal.__table__)
-    keys = ["contest_id", "source", "level", "unit", "key"]
-    if session.get_bind().dialect.name == "postgresql":
-        pg = postgresql.insert(table)
-        stmt: Any = pg.on_conflict_do_update(index_elements=keys,
-                                             set_={"value": table.c.value + pg.excluded.value})
-    else:
-        lite = sqlite.insert(table)
-        stmt = lite.on_conflict_do_update(index_elements=keys,
-                                          set_={"value": table.c.value + lite.excluded.value})
-    session.execute(stmt, rows)
+    session.execute(_totals_upsert(session.get_bind().dialect.name), rows)
