@@ -143,20 +143,19 @@ def _apply_difference(session: Session, import_id: int) -> dict[str, int]:
                 else "IS NOT")
     differs = " OR ".join(f"s.{c} {distinct} p.{c}" for c in extract.PERSON_COLUMNS
                           if c not in ("source_line", "pin", "name_key"))
+    # one pass over the extract finds the added, moved and changed persons ...
     session.execute(text(
         f"INSERT INTO register_changes (import_id, pin, kind, old_station, new_station) "
-        f"SELECT :i, s.pin, 'added', NULL, s.home_station FROM {staging} s "
-        f"LEFT JOIN register_persons p ON p.pin = s.pin WHERE p.pin IS NULL"), params)
+        f"SELECT :i, s.pin, CASE WHEN p.id IS NULL THEN 'added' "
+        f"WHEN COALESCE(s.home_station, '') <> COALESCE(p.home_station, '') THEN 'moved' "
+        f"ELSE 'changed' END, p.home_station, s.home_station FROM {staging} s "
+        f"LEFT JOIN register_persons p ON p.pin = s.pin WHERE p.id IS NULL OR {differs}"),
+        params)
+    # ... and one over the register the removed ones
     session.execute(text(
         f"INSERT INTO register_changes (import_id, pin, kind, old_station, new_station) "
         f"SELECT :i, p.pin, 'removed', p.home_station, NULL FROM register_persons p "
         f"LEFT JOIN {staging} s ON s.pin = p.pin WHERE s.pin IS NULL"), params)
-    session.execute(text(
-        f"INSERT INTO register_changes (import_id, pin, kind, old_station, new_station) "
-        f"SELECT :i, s.pin, CASE WHEN COALESCE(s.home_station, '') <> "
-        f"COALESCE(p.home_station, '') THEN 'moved' ELSE 'changed' END, p.home_station, "
-        f"s.home_station FROM {staging} s JOIN register_persons p ON p.pin = s.pin "
-        f"WHERE {differs}"), params)
     session.execute(text(
         "DELETE FROM register_persons WHERE pin IN (SELECT pin FROM register_changes "
         "WHERE import_id = :i AND kind IN ('removed', 'changed', 'moved'))"), params)
