@@ -11,6 +11,7 @@ from shailoo.db import upgrade as db_upgrade
 from shailoo.demo.cli import app as demo_app
 from shailoo.elections.cli import app as elections_app
 from shailoo.geography.cli import app as geography_app
+from shailoo.polling.cli import app as polling_app
 from shailoo.register.cli import app as register_app
 from shailoo.results.cli import app as results_app
 from shailoo.runtime import engine_for, ensure_schema_current, handle_errors
@@ -26,6 +27,7 @@ app.add_typer(users_app, name="users")
 app.add_typer(audit_app, name="audit")
 app.add_typer(results_app, name="results")
 app.add_typer(register_app, name="register")
+app.add_typer(polling_app, name="polling")
 
 
 @db_app.command("upgrade")

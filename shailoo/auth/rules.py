@@ -34,6 +34,7 @@ class Permission(StrEnum):
     RESULTS_SUPERVISE = "results.supervise"
     RESULTS_CONFIGURE = "results.configure"
     DEVICES_MANAGE = "polling.devices.manage"
+    POLLING_IDENTIFY = "polling.identify"  # held by no role: identification devices sign
     REGISTER_READ = "register.read"
     REGISTER_IMPORT = "register.import"
     REGISTER_MANAGE = "register.manage"
@@ -42,7 +43,7 @@ class Permission(StrEnum):
 
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
-    Role.CEC_ADMIN: frozenset(Permission),
+    Role.CEC_ADMIN: frozenset(Permission) - {Permission.POLLING_IDENTIFY},
     Role.TEC_MEMBER: frozenset({Permission.STATIONS_EDIT, Permission.TOKENS_OWN,
                                 Permission.RESULTS_SUBMIT, Permission.RESULTS_SUPERVISE,
                                 Permission.REGISTER_READ, Permission.REGISTER_CHANGES,

@@ -147,7 +147,8 @@ def set_rules(session: Session, actor: str, election_id: int, changes: dict[str,
 # --- building and refreshing ---------------------------------------------------------------
 
 
-def _is_built(session: Session, election_id: int) -> bool:
+def is_built(session: Session, election_id: int) -> bool:
+    """True when the election's voter lists have been built."""
     return session.execute(select(ListEntry.pin).where(ListEntry.election_id == election_id)
                            .limit(1)).first() is not None
 
@@ -302,7 +303,7 @@ def registered_address(locality: str, street: str | None, house: str | None,
 
 def _require_built(session: Session, election_id: int) -> None:
     elections.public_get_election(session, election_id)
-    if not _is_built(session, election_id):
+    if not is_built(session, election_id):
         raise NotFound("register.lists_not_built",
                        f"the voter lists of election {election_id} have not been built yet; "
                        f"run `shailoo register build-lists --election {election_id}`")
@@ -332,7 +333,7 @@ def station_list(session: Session, scope: VoterScope, election_id: int, station:
         return _frozen_list(session, election_id, station)
     columns = (Person.pin, Person.surname, Person.given_name, Person.patronymic,
                Person.birth_date, Person.locality, Person.street, Person.house, Person.flat)
-    if _is_built(session, election_id):
+    if is_built(session, election_id):
         rows = session.execute(
             select(*columns).join(ListEntry, ListEntry.pin == Person.pin)
             .where(ListEntry.election_id == election_id, ListEntry.station_code == station,
@@ -431,7 +432,7 @@ def list_station_of(session: Session, election_id: int, pin: str) -> tuple[str |
                                                                             str | None]:
     """(station, exclusion) of a person in an election's lists (worked out by the rules when
     the lists are not built yet); (None, None) for a PIN not in the register."""
-    if _is_built(session, election_id):
+    if is_built(session, election_id):
         row = session.execute(select(ListEntry.station_code, ListEntry.excluded).where(
             ListEntry.election_id == election_id, ListEntry.pin == pin)).first()
         return (None, None) if row is None else (row[0], row[1])

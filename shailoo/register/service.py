@@ -430,3 +430,35 @@ def get_person(session: Session, scope: VoterScope, pin: str) -> dict[str, Any]:
     return out
 
 
+
+
+def placements(session: Session, election_id: int, pins: list[str]
+               ) -> dict[str, tuple[str | None, str | None]]:
+    """Where each PIN may vote in the election, for polling-day devices: (station, None) from
+    the list or the additional list, (None, exclusion) when excluded, (None, None) when the
+    PIN is in no list (or its address matched no station). One query per kind for built
+    lists."""
+    from shailoo.register.models import AdditionalEntry, ListEntry
+
+    unique = sorted(set(pins))
+    out: dict[str, tuple[str | None, str | None]] = {}
+    if lists.is_built(session, election_id):
+        for start in range(0, len(unique), 5000):
+            chunk = unique[start:start + 5000]
+            for pin, station, excluded in session.execute(
+                    select(ListEntry.pin, ListEntry.station_code, ListEntry.excluded).where(
+                        ListEntry.election_id == election_id, ListEntry.pin.in_(chunk))):
+                out[pin] = (station if excluded is None else None, excluded)
+    else:
+        for pin in unique:
+            station, excluded = lists.list_station_of(session, election_id, pin)
+            out[pin] = (station if excluded is None else None, excluded)
+    for start in range(0, len(unique), 5000):
+        chunk = unique[start:start + 5000]
+        for pin, station in session.execute(
+                select(AdditionalEntry.pin, AdditionalEntry.station_code).where(
+                    AdditionalEntry.election_id == election_id, AdditionalEntry.pin.in_(chunk))):
+            out[pin] = (station, None)
+    # a person whose address matched no station may vote; they are on no list (yet)
+    return {pin: (None, None) if out.get(pin, (None, None))[1] == rules.Exclusion.NO_STATION
+            else out.get(pin, (None, None)) for pin in unique}

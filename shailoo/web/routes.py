@@ -22,7 +22,8 @@ from shailoo.web import pages as web_pages
 ROUTERS = (web_pages.router, auth_pages.router, auth_api.router, audit_api.router,
            geography_pages.router, geography_api.router, elections_pages.router,
            elections_api.router, candidates_api.router, results_api.router, results_pages.router,
-           polling_api.router, register_api.router, register_pages.router)
+           polling_api.router, polling_api.polling_router, register_api.router,
+           register_pages.router)
 
 
 def include_routers(app: FastAPI) -> None:

@@ -1,0 +1,193 @@
+"""Identifications on polling day: the answer per voter, batches sent twice counted once,
+every refusal named, one ballot per person even when two devices race."""
+
+from __future__ import annotations
+
+import threading
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from sqlalchemy import func, select
+
+from shailoo.db import make_engine, make_session_factory
+from shailoo.errors import Forbidden, InvalidInput
+from shailoo.polling import identification, service
+from shailoo.polling.models import BallotIssue, IdentificationEvent
+from shailoo.polling.rules import Answer, Placement, answer_before_ballot, method_problem
+from shailoo.polling.schemas import IdentificationBatchIn
+from shailoo.polling.signing import public_key_hex, sign
+from shailoo.register import lists
+from tests.register.factories import ACTOR, import_rows, make_register_country, voter
+
+KEYS = {d: Ed25519PrivateKey.from_private_bytes(bytes([i + 1]) * 32)
+        for i, d in enumerate(("id-1001-a", "id-1001-b", "id-1002"))}
+STATION = {"id-1001-a": "1001", "id-1001-b": "1001", "id-1002": "1002"}
+ROWS = [voter(1, "Асанова", "Жылдыз"),  # 1001
+        voter(2, "Орозов", "Бакыт", sex="M", street="Өмүрбекова"),  # 1002
+        voter(3, "Иманов", "Марат", sex="M", deceased="1"),
+        voter(4, "Ли", "Анна", street="Неизвестная")]  # no station
+AT = datetime(2027, 2, 28, 9, 30, tzinfo=UTC)
+
+
+def setup_country(session: Any) -> int:
+    election = make_register_country(session)
+    import_rows(session, ROWS)
+    lists.build_lists(session, ACTOR, election)
+    for device, key in KEYS.items():
+        service.register_device(session, ACTOR, device, "identification", STATION[device],
+                                public_key_hex(key))
+    return election
+
+
+def batch(election: int, device: str, events: list[tuple[str, str]], method: str = "fingerprint",
+          reason: str | None = None, key: Ed25519PrivateKey | None = None) -> IdentificationBatchIn:
+    body: dict[str, Any] = {
+        "device_id": device, "station": STATION[device], "election_id": election,
+        "events": [{"event_id": eid, "pin": pin, "method": method, "at": AT.isoformat(),
+                    **({"fallback_reason": reason} if reason else {})} for eid, pin in events],
+        "signature": "0" * 128}
+    unsigned = IdentificationBatchIn.model_validate(body)
+    body["signature"] = sign(key or KEYS[device], unsigned.document())
+    return IdentificationBatchIn.model_validate(body)
+
+
+def answers(result: list[identification.EventAnswer]) -> list[tuple[str, str | None]]:
+    return [(a.answer, a.detail) for a in result]
+
+
+def test_the_rule_before_ballots():
+    assert answer_before_ballot("1001", Placement("1001", None)) == (Answer.ISSUE, None)
+    assert answer_before_ballot("1001", Placement("1002", None)) == (
+        Answer.NOT_ON_THIS_LIST, "1002")
+    assert answer_before_ballot("1001", Placement(None, None)) == (Answer.NOT_ON_ANY_LIST, None)
+    assert answer_before_ballot("1001", Placement(None, "deceased")) == (
+        Answer.NOT_ELIGIBLE, "deceased")
+    assert method_problem("document", " ") is not None
+    assert method_problem("document", "fingers injured") is None
+    assert method_problem("iris", None) is not None
+
+
+def test_each_voter_gets_an_answer_and_one_ballot(session):
+    election = setup_country(session)
+    pins = [r["pin"] for r in ROWS]
+    result = identification.record_batch(session, batch(election, "id-1001-a", [
+        ("ev-00000001", pins[0]), ("ev-00000002", pins[1]), ("ev-00000003", pins[2]),
+        ("ev-00000004", pins[3]), ("ev-00000005", "99999999999999"),
+        ("ev-00000006", pins[0])]))
+    assert answers(result) == [
+        ("issue_ballot", None), ("not_on_this_list", "1002"), ("not_eligible", "deceased"),
+        ("not_on_any_list", None), ("not_on_any_list", None),
+        ("already_voted", f"station 1001 at {AT.isoformat()}")]
+    assert session.execute(select(func.count()).select_from(BallotIssue)).scalar_one() == 1
+    [incident] = identification.incidents(session, election)
+    assert (incident["kind"], incident["pin"], incident["event_id"]) == (
+        "second_vote_attempt", pins[0], "ev-00000006")
+
+
+def test_a_batch_sent_again_counts_once(session):
+    election = setup_country(session)
+    pins = [r["pin"] for r in ROWS]
+    first = identification.record_batch(session, batch(election, "id-1001-a", [
+        ("ev-00000001", pins[0]), ("ev-00000002", pins[3])]))
+    again = identification.record_batch(session, batch(election, "id-1001-a", [
+        ("ev-00000001", pins[0]), ("ev-00000002", pins[3]), ("ev-00000003", pins[0])]))
+    assert [a.repeated for a in again] == [True, True, False]
+    assert answers(again)[:2] == answers(first)
+    assert answers(again)[2][0] == "already_voted"
+    assert session.execute(select(func.count()).select_from(
+        IdentificationEvent)).scalar_one() == 3
+    assert identification.ballots_by_station(session, election) == {"1001": 1}
+    assert identification.incidents(session, election)[0]["event_id"] == "ev-00000003"
+
+
+@pytest.mark.parametrize(("device", "change", "code"), [
+    ("id-1001-a", {"key": KEYS["id-1002"]}, "polling.bad_signature"),
+    ("unknown", {}, "polling.unknown_device"),
+])
+def test_refusals_are_named_and_store_nothing(session, device, change, code):
+    election = setup_country(session)
+    STATION.setdefault("unknown", "1001")
+    with pytest.raises(Forbidden) as exc:
+        identification.record_batch(session, batch(
+            election, device, [("ev-00000001", ROWS[0]["pin"])],
+            key=change.get("key", KEYS.get(device, KEYS["id-1002"]))))
+    assert exc.value.code == code
+    assert session.execute(select(func.count()).select_from(
+        IdentificationEvent)).scalar_one() == 0
+
+
+def test_a_revoked_device_and_a_document_check_without_reason_are_refused(session):
+    election = setup_country(session)
+    service.revoke_device(session, ACTOR, "id-1002", "stolen")
+    with pytest.raises(Forbidden) as exc:
+        identification.record_batch(session, batch(election, "id-1002",
+                                                   [("ev-00000001", ROWS[1]["pin"])]))
+    assert exc.value.code == "polling.device_revoked"
+    with pytest.raises(InvalidInput) as exc2:
+        identification.record_batch(session, batch(
+            election, "id-1001-a", [("ev-00000002", ROWS[0]["pin"])], method="document"))
+    assert exc2.value.code == "polling.bad_identification"
+    ok = identification.record_batch(session, batch(
+        election, "id-1001-a", [("ev-00000003", ROWS[0]["pin"])], method="document",
+        reason="the scanner does not read her fingers"))
+    assert ok[0].answer == "issue_ballot"
+
+
+def test_turnout_by_region(session):
+    election = setup_country(session)
+    identification.record_batch(session, batch(election, "id-1001-a",
+                                               [("ev-00000001", ROWS[0]["pin"])]))
+    rows = {r["region"]: r for r in identification.turnout_by_region(session, election)}
+    assert rows["KG-GB"]["identified"] == 1 and rows["KG-GB"]["registered"] == 2
+    assert rows["KG-GB"]["turnout"] == 0.5
+
+
+def test_the_api_answers_a_signed_batch_and_refuses_a_person(client, session):
+    election = setup_country(session)
+    body = batch(election, "id-1001-a", [("ev-00000001", ROWS[0]["pin"])]).model_dump(
+        mode="json", exclude_none=True)
+    response = client.post("/api/polling/identifications", json=body)
+    assert response.status_code == 200, response.text
+    assert response.json()["answers"][0]["answer"] == "issue_ballot"
+    again = client.post("/api/polling/identifications", json=body).json()
+    assert again["answers"][0]["repeated"] is True
+    body["events"][0]["pin"] = ROWS[1]["pin"]  # tampered after signing
+    refused = client.post("/api/polling/identifications", json=body)
+    assert refused.status_code == 403
+    assert refused.json()["error"]["code"] == "polling.bad_signature"
+
+
+def test_two_devices_racing_for_one_voter_issue_one_ballot(fresh_database_url):
+    """Truly concurrent uploads, each in its own connection and transaction: the same voter
+    at both devices of a station, many times over; exactly one ballot, every other attempt
+    told where the voter voted."""
+    factory = make_session_factory(make_engine(fresh_database_url))
+    with factory() as setup:
+        election = setup_country(setup)
+    pin = ROWS[0]["pin"]
+    barrier = threading.Barrier(8)
+    results: list[str] = []
+    errors: list[BaseException] = []
+
+    def attempt(n: int) -> None:
+        device = "id-1001-a" if n % 2 else "id-1001-b"
+        upload = batch(election, device, [(f"race-{n:04d}", pin)])
+        try:
+            barrier.wait()
+            with factory() as session:
+                results.extend(a.answer for a in identification.record_batch(session, upload))
+        except BaseException as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=attempt, args=(n,)) for n in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    assert sorted(results) == ["already_voted"] * 7 + ["issue_ballot"]
+    with factory() as check:
+        assert check.execute(select(func.count()).select_from(BallotIssue)).scalar_one() == 1
+        assert len(identification.incidents(check, election)) == 7
