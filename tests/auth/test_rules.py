@@ -23,7 +23,10 @@ STATION = GeoPath(region_code="KG-GB", tec_code="GB01", station_code="1001",
 def test_every_role_has_permissions_and_scopes():
     assert set(ROLE_PERMISSIONS) == set(Role)
     assert set(ROLE_SCOPES) == set(Role)
-    assert ROLE_PERMISSIONS[Role.CEC_ADMIN] == frozenset(Permission)
+    # the CEC holds every permission but the one only identification devices act under
+    assert ROLE_PERMISSIONS[Role.CEC_ADMIN] == frozenset(Permission) - {
+        Permission.POLLING_IDENTIFY}
+    assert not any(Permission.POLLING_IDENTIFY in p for p in ROLE_PERMISSIONS.values())
 
 
 @pytest.mark.parametrize(("role", "permission", "denied"), [
