@@ -1,5 +1,5 @@
-"""Demo step: a ballot scanner registered at every station, with a key derived from the
-seed so that the polls-close simulator can sign as each device."""
+"""Demo step: a ballot scanner and an identification device registered at every station,
+with keys derived from the seed so that simulators can sign as each device."""
 
 from __future__ import annotations
 
@@ -24,11 +24,26 @@ def demo_device_id(station: str) -> str:
     return f"abb-{station}"
 
 
+def demo_identifier_key(seed: int, station: str) -> Ed25519PrivateKey:
+    """The demo identification device's private key at a station (derived, not secret)."""
+    return Ed25519PrivateKey.from_private_bytes(
+        hashlib.sha256(f"shailoo-demo-id:{seed}:{station}".encode()).digest())
+
+
+def demo_identifier_id(station: str) -> str:
+    """The demo identification device's id at a station."""
+    return f"idd-{station}"
+
+
 @demo_step("devices", order=50)
 def generate_devices(ctx: DemoContext) -> None:
-    """One scanner per station."""
+    """One ballot scanner and one identification device per station."""
     stations = geography.public_list_stations(ctx.session)
     for s in stations:
         service.register_device(ctx.session, ctx.actor, demo_device_id(s.code), "scanner",
                                 s.code, public_key_hex(demo_device_key(ctx.seed, s.code)))
-    ctx.log(f"devices: {len(stations)} ballot scanners registered")
+        service.register_device(ctx.session, ctx.actor, demo_identifier_id(s.code),
+                                "identification", s.code,
+                                public_key_hex(demo_identifier_key(ctx.seed, s.code)))
+    ctx.log(f"devices: {len(stations)} ballot scanners and {len(stations)} identification "
+            f"devices registered")
