@@ -10,10 +10,9 @@ the other is told where and when the voter already voted, and an incident is ope
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import Table, func, select
+from sqlalchemy import Table, func, insert, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -26,7 +25,7 @@ from shailoo.kit.hashing import digest
 from shailoo.polling import service as devices
 from shailoo.polling.models import BallotIssue, IdentificationEvent, PollingIncident
 from shailoo.polling.rules import Answer, Placement, answer_before_ballot, method_problem
-from shailoo.polling.schemas import IdentificationBatchIn
+from shailoo.polling.schemas import IdentificationBatchIn, IdentificationIn
 from shailoo.register import service as register
 
 
@@ -45,14 +44,35 @@ class EventAnswer:
                 "repeated": self.repeated}
 
 
-def _insert_ballot(session: Session, row: dict[str, Any]) -> bool:
-    """Insert a ballot unless the voter has one; True when this insert made it."""
+def _decide(station: str, events: list[IdentificationIn],
+            places: dict[str, tuple[str | None, str | None]]
+            ) -> dict[str, tuple[Answer, str | None]]:
+    """The answer of each new event before ballots (ISSUE: may have one if none is issued)."""
+    out: dict[str, tuple[Answer, str | None]] = {}
+    for event in events:
+        where, exclusion = places.get(event.pin, (None, None))
+        out[event.event_id] = answer_before_ballot(station, Placement(where, exclusion))
+    return out
+
+
+def _insert_ballots(session: Session, election_id: int, station: str,
+                    events: list[IdentificationIn]) -> dict[str, str]:
+    """Issue a ballot to each voter of ``events`` who has none (the first event of a voter
+    in the batch); return {pin: event id} of the ballots this call issued."""
     table = cast(Table, BallotIssue.__table__)
-    if session.get_bind().dialect.name == "postgresql":
-        stmt: Any = postgresql.insert(table).values(**row).on_conflict_do_nothing()
-    else:
-        stmt = sqlite.insert(table).values(**row).on_conflict_do_nothing()
-    return session.execute(stmt.returning(table.c.pin)).first() is not None
+    first: dict[str, IdentificationIn] = {}
+    for event in events:
+        first.setdefault(event.pin, event)
+    rows = [{"election_id": election_id, "pin": e.pin, "station_code": station,
+             "event_id": e.event_id, "issued_at": e.at} for e in first.values()]
+    made: dict[str, str] = {}
+    insert_for = postgresql.insert if session.get_bind().dialect.name == "postgresql" \
+        else sqlite.insert
+    for start in range(0, len(rows), 1000):
+        stmt: Any = (insert_for(table).values(rows[start:start + 1000])
+                     .on_conflict_do_nothing().returning(table.c.pin, table.c.event_id))
+        made.update({pin: event_id for pin, event_id in session.execute(stmt)})
+    return made
 
 
 def record_batch(session: Session, batch: IdentificationBatchIn) -> list[EventAnswer]:
@@ -71,37 +91,55 @@ def record_batch(session: Session, batch: IdentificationBatchIn) -> list[EventAn
         ids = [e.event_id for e in batch.events]
         known = {r.event_id: r for r in session.execute(select(IdentificationEvent).where(
             IdentificationEvent.event_id.in_(ids))).scalars()}
-        fresh = [e for e in batch.events if e.event_id not in known]
+        first_seen: dict[str, IdentificationIn] = {}
+        for e in batch.events:
+            if e.event_id not in known:
+                first_seen.setdefault(e.event_id, e)  # an event twice in one batch counts once
+        fresh = list(first_seen.values())
         places = register.placements(session, batch.election_id, [e.pin for e in fresh])
         now = utcnow()
+        decided = _decide(batch.station, fresh, places)
+        issued = _insert_ballots(session, batch.election_id, batch.station,
+                                 [e for e in fresh if decided[e.event_id][0] is Answer.ISSUE])
+        voted = _where_voted(session, batch.election_id,
+                             [e.pin for e in fresh if decided[e.event_id][0] is Answer.ISSUE
+                              and issued.get(e.pin) != e.event_id])
         answers: list[EventAnswer] = []
         counts: dict[str, int] = {}
+        event_rows: list[dict[str, Any]] = []
+        incident_rows: list[dict[str, Any]] = []
+        done: dict[str, EventAnswer] = {}
         for event in batch.events:
             if event.event_id in known:
                 old = known[event.event_id]
                 answers.append(EventAnswer(old.event_id, old.outcome, old.detail, True))
                 continue
-            station, exclusion = places.get(event.pin, (None, None))
-            answer, detail = answer_before_ballot(batch.station, Placement(station, exclusion))
-            if answer is Answer.ISSUE and not _insert_ballot(session, {
-                    "election_id": batch.election_id, "pin": event.pin,
-                    "station_code": batch.station, "event_id": event.event_id,
-                    "issued_at": event.at}):
-                answer, detail = Answer.ALREADY_VOTED, _where_voted(session, batch.election_id,
-                                                                    event.pin)
-                session.add(PollingIncident(
-                    election_id=batch.election_id, kind="second_vote_attempt",
-                    station_code=batch.station, pin=event.pin, event_id=event.event_id,
-                    detail=f"already voted: {detail}", at=now))
-            session.add(IdentificationEvent(
-                event_id=event.event_id, election_id=batch.election_id,
-                device_id=batch.device_id, station_code=batch.station, pin=event.pin,
-                method=event.method, fallback_reason=event.fallback_reason,
-                identified_at=event.at, received_at=now, outcome=answer.value, detail=detail))
-            known[event.event_id] = IdentificationEvent(event_id=event.event_id,
-                                                        outcome=answer.value, detail=detail)
-            answers.append(EventAnswer(event.event_id, answer.value, detail, False))
+            if event.event_id in done:
+                previous = done[event.event_id]
+                answers.append(EventAnswer(previous.event_id, previous.answer, previous.detail,
+                                           True))
+                continue
+            answer, detail = decided[event.event_id]
+            if answer is Answer.ISSUE and issued.get(event.pin) != event.event_id:
+                answer, detail = Answer.ALREADY_VOTED, voted.get(event.pin, "elsewhere")
+                incident_rows.append({
+                    "election_id": batch.election_id, "kind": "second_vote_attempt",
+                    "station_code": batch.station, "pin": event.pin,
+                    "event_id": event.event_id, "detail": f"already voted: {detail}",
+                    "at": now})
+            event_rows.append({
+                "event_id": event.event_id, "election_id": batch.election_id,
+                "device_id": batch.device_id, "station_code": batch.station, "pin": event.pin,
+                "method": event.method, "fallback_reason": event.fallback_reason,
+                "identified_at": event.at, "received_at": now, "outcome": answer.value,
+                "detail": detail})
+            done[event.event_id] = EventAnswer(event.event_id, answer.value, detail, False)
+            answers.append(done[event.event_id])
             counts[answer.value] = counts.get(answer.value, 0) + 1
+        if event_rows:
+            session.execute(insert(IdentificationEvent), event_rows)
+        if incident_rows:
+            session.execute(insert(PollingIncident), incident_rows)
         session.flush()
         if counts:
             audit.record(session, actor, "polling.identifications_received", "station",
@@ -110,13 +148,17 @@ def record_batch(session: Session, batch: IdentificationBatchIn) -> list[EventAn
     return answers
 
 
-def _where_voted(session: Session, election_id: int, pin: str) -> str:
-    row = session.execute(select(BallotIssue.station_code, BallotIssue.issued_at).where(
-        BallotIssue.election_id == election_id, BallotIssue.pin == pin)).first()
-    if row is None:
-        return "elsewhere"
-    at: datetime = row[1]
-    return f"station {row[0]} at {at.isoformat()}"
+def _where_voted(session: Session, election_id: int, pins: list[str]) -> dict[str, str]:
+    """Where and when each voter of ``pins`` was given a ballot."""
+    out: dict[str, str] = {}
+    unique = sorted(set(pins))
+    for start in range(0, len(unique), 1000):
+        for pin, station, at in session.execute(select(
+                BallotIssue.pin, BallotIssue.station_code, BallotIssue.issued_at).where(
+                BallotIssue.election_id == election_id,
+                BallotIssue.pin.in_(unique[start:start + 1000]))):
+            out[pin] = f"station {station} at {at.isoformat()}"
+    return out
 
 
 def incidents(session: Session, election_id: int) -> list[dict[str, Any]]:

@@ -178,7 +178,7 @@ def test_two_devices_racing_for_one_voter_issue_one_ballot(fresh_database_url):
             barrier.wait()
             with factory() as session:
                 results.extend(a.answer for a in identification.record_batch(session, upload))
-        except BaseException as exc:  # noqa: BLE001 - reported below
+        except BaseException as exc:
             errors.append(exc)
 
     threads = [threading.Thread(target=attempt, args=(n,)) for n in range(8)]
@@ -191,3 +191,14 @@ def test_two_devices_racing_for_one_voter_issue_one_ballot(fresh_database_url):
     with factory() as check:
         assert check.execute(select(func.count()).select_from(BallotIssue)).scalar_one() == 1
         assert len(identification.incidents(check, election)) == 7
+
+
+def test_an_event_twice_in_one_batch_counts_once(session):
+    election = setup_country(session)
+    pin = ROWS[0]["pin"]
+    result = identification.record_batch(session, batch(election, "id-1001-a", [
+        ("ev-00000001", pin), ("ev-00000001", pin), ("ev-00000002", pin)]))
+    assert [(a.answer, a.repeated) for a in result] == [
+        ("issue_ballot", False), ("issue_ballot", True), ("already_voted", False)]
+    assert session.execute(select(func.count()).select_from(
+        IdentificationEvent)).scalar_one() == 2
