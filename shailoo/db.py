@@ -69,7 +69,13 @@ def _configure_sqlite(engine: Engine) -> None:
 
 
 def make_engine(url: str, **kwargs: Any) -> Engine:
-    """Create an engine for a SQLite or PostgreSQL URL with the project's settings."""
+    """Create an engine for a SQLite or PostgreSQL URL with the project's settings.
+
+    On PostgreSQL, psycopg's automatic server-side preparing is off: a statement prepared
+    while a table was nearly empty keeps its generic plan (a sequential scan) after the table
+    has grown to millions of rows, and election-day tables grow within minutes."""
+    if url.startswith("postgresql"):
+        kwargs.setdefault("connect_args", {}).setdefault("prepare_threshold", None)
     engine = create_engine(url, **kwargs)
     if engine.dialect.name == "sqlite":
         _configure_sqlite(engine)
