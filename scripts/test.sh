@@ -67,10 +67,11 @@ fi
 echo "==> benchmark smoke runs (tiny sizes; figures mean nothing here)"
 backends="sqlite"
 port_open 5432 && backends="sqlite,postgresql"
-(cd benchmarks && for script in results_*.py register_*.py polling_*.py; do
+(cd benchmarks && for script in results_*.py register_*.py polling_*.py biometrics_*.py; do
    case "$script" in
      results_reaggregate.py) for b in ${backends//,/ }; do
          ../.venv/bin/python "$script" --smoke --backend "$b" >/dev/null || exit 1; done ;;
+     biometrics_*.py) ../.venv/bin/python "$script" --smoke >/dev/null || exit 1 ;;
      *) ../.venv/bin/python "$script" --smoke --backends "$backends" >/dev/null || exit 1 ;;
    esac
    echo "   $script ok"

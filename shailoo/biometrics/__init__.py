@@ -1,0 +1,1 @@
+"""Biometrics: synthetic templates, matching, national de-duplication and accuracy figures."""
