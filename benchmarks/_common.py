@@ -7,7 +7,10 @@ import io
 import os
 import platform
 import random
+import socket
 import tempfile
+import threading
+import time
 import uuid
 from dataclasses import dataclass
 from datetime import date
@@ -148,3 +151,45 @@ def scanner_protocols(bench: BenchElection, choices: int, signed: bool,
 def session_for(url: str) -> Session:
     """A session on ``url``."""
     return make_session_factory(make_engine(url))()
+
+
+class PeakRss:
+    """Samples this process's resident memory every 50 ms; ``peak`` in MiB."""
+
+    def __init__(self) -> None:
+        self.peak = 0.0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    @staticmethod
+    def now() -> float:
+        """Resident memory now, MiB."""
+        with open("/proc/self/statm") as f:
+            return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            self.peak = max(self.peak, self.now())
+            time.sleep(0.05)
+
+    def __enter__(self) -> PeakRss:
+        self.peak = self.now()
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+
+def free_port() -> int:
+    """A free TCP port on the loopback interface."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def pct_ms(values: list[float], q: float) -> float:
+    """The ``q`` quantile of durations in seconds, in milliseconds."""
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))] * 1000

@@ -23,42 +23,13 @@ import os
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
 import argparse
-import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
-from _common import machine
+from _common import PeakRss, machine
 
 from shailoo.biometrics import accuracy, dedup, synthetic
-
-
-class PeakRss:
-    """Samples this process's resident memory every 50 ms; ``peak`` in MiB."""
-
-    def __init__(self) -> None:
-        self.peak = 0.0
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, daemon=True)
-
-    @staticmethod
-    def now() -> float:
-        with open("/proc/self/statm") as f:
-            return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
-
-    def _run(self) -> None:
-        while not self._stop.is_set():
-            self.peak = max(self.peak, self.now())
-            time.sleep(0.05)
-
-    def __enter__(self) -> PeakRss:
-        self.peak = self.now()
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._stop.set()
-        self._thread.join()
 
 
 def random_pair_tail(threshold: float, dim: int) -> float:

@@ -14,7 +14,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -22,7 +21,14 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
-from _common import drop_database, fresh_database, machine, session_for
+from _common import (
+    drop_database,
+    free_port,
+    fresh_database,
+    machine,
+    pct_ms,
+    session_for,
+)
 from sqlalchemy import func, select
 
 from shailoo.demo.generator import generate
@@ -34,12 +40,6 @@ from shailoo.register.models import ListEntry
 
 SEED = 1
 PATH = "/api/polling/identifications"
-
-
-def _port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def _batches(url: str, batch_size: int) -> tuple[int, list[dict[str, Any]]]:
@@ -104,11 +104,6 @@ async def _healthz(base: str, n: int, concurrency: int) -> float:
         return (n // concurrency * concurrency) / (time.perf_counter() - started)
 
 
-def _pct(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(q * len(ordered)))] * 1000
-
-
 def run(backend: str, voters: int, batch: int, concurrency: int, workers: int) -> None:
     url = fresh_database(backend)
     server = None
@@ -117,7 +112,7 @@ def run(backend: str, voters: int, batch: int, concurrency: int, workers: int) -
             generate(session, voters, SEED, datetime(2026, 11, 26).date(), log=lambda _m: None)
         election, bodies = _batches(url, batch)
         events = sum(len(b["events"]) for b in bodies)
-        port = _port()
+        port = free_port()
         server = subprocess.Popen(
             [sys.executable, "-m", "uvicorn", "shailoo.web.app:create_app", "--factory",
              "--host", "127.0.0.1", "--port", str(port), "--workers", str(workers),
@@ -141,8 +136,8 @@ def run(backend: str, voters: int, batch: int, concurrency: int, workers: int) -
         assert stored == events == ballots and repeated == events, (stored, events, ballots)
         print(f"{backend}: {events:,} identifications in {len(bodies):,} signed batches of up "
               f"to {batch}: {events / elapsed:,.0f} events/s ({workers} worker(s), "
-              f"{concurrency} concurrent uploads; per batch p50 {_pct(latencies, 0.5):.0f} ms, "
-              f"p99 {_pct(latencies, 0.99):.0f} ms); sent again: {events / again:,.0f} events/s,"
+              f"{concurrency} concurrent uploads; per batch p50 {pct_ms(latencies, 0.5):.0f} ms, "
+              f"p99 {pct_ms(latencies, 0.99):.0f} ms); sent again: {events / again:,.0f} events/s,"
               f" all {repeated:,} answered as repeated, stored {stored:,} = ballots {ballots:,};"
               f" baseline GET /healthz {healthz:,.0f} req/s (Python client)", flush=True)
     finally:

@@ -14,15 +14,13 @@ from __future__ import annotations
 
 import argparse
 import csv
-import os
 import random
 import tempfile
-import threading
 import time
 from datetime import date
 from pathlib import Path
 
-from _common import drop_database, fresh_database, machine, session_for
+from _common import PeakRss, drop_database, fresh_database, machine, session_for
 from sqlalchemy import text
 
 from shailoo.demo.generator import load_steps
@@ -32,34 +30,6 @@ from shailoo.register.demo import NOT_LISTED_SHARE, Home, homes_of_country, writ
 
 TODAY = date(2026, 11, 26)
 POLLING = date(2027, 2, 28)
-
-
-class PeakRss:
-    """Samples this process's resident memory every 50 ms; ``peak`` in MiB."""
-
-    def __init__(self) -> None:
-        self.peak = 0.0
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, daemon=True)
-
-    @staticmethod
-    def now() -> float:
-        with open("/proc/self/statm") as f:
-            return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
-
-    def _run(self) -> None:
-        while not self._stop.is_set():
-            self.peak = max(self.peak, self.now())
-            time.sleep(0.05)
-
-    def __enter__(self) -> PeakRss:
-        self.peak = self.now()
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._stop.set()
-        self._thread.join()
 
 
 def country(url: str, persons: int) -> list[Home]:

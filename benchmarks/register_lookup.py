@@ -17,7 +17,6 @@ import os
 import random
 import re
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
@@ -25,7 +24,7 @@ import time
 from datetime import date
 
 import httpx
-from _common import drop_database, fresh_database, machine, session_for
+from _common import drop_database, free_port, fresh_database, machine, session_for
 from sqlalchemy import select
 
 from shailoo.demo.generator import generate
@@ -33,12 +32,6 @@ from shailoo.register.models import ListEntry
 
 PATH = "/api/register/lookup"
 TODAY = date(2026, 11, 26)
-
-
-def _port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def _bodies(url: str, count: int) -> str:
@@ -66,7 +59,7 @@ def _wrk(args: list[str]) -> tuple[float, str]:
 
 
 def _serve(url: str, workers: int) -> tuple[subprocess.Popen[bytes], str]:
-    port = _port()
+    port = free_port()
     env = dict(os.environ, SHAILOO_DATABASE_URL=url, SHAILOO_LOOKUP_RATE_PER_MINUTE="1000000000")
     server = subprocess.Popen(
         [sys.executable, "-m", "uvicorn", "shailoo.web.app:create_app", "--factory", "--host",

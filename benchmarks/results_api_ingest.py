@@ -16,7 +16,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
-import socket
 import statistics
 import subprocess
 import sys
@@ -24,18 +23,15 @@ import time
 from typing import Any
 
 import httpx
-from _common import build_election, drop_database, fresh_database, machine, scanner_protocols
-
-
-def _port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def _pct(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(q * len(ordered)))] * 1000
+from _common import (
+    build_election,
+    drop_database,
+    free_port,
+    fresh_database,
+    machine,
+    pct_ms,
+    scanner_protocols,
+)
 
 
 async def _blast(base: str, bodies: list[dict[str, Any]], concurrency: int) -> tuple[float,
@@ -172,7 +168,7 @@ def run(backend: str, stations: int, choices: int, workers: int, concurrency: in
         bench = build_election(url, stations + fresh, choices)
         protocols = scanner_protocols(bench, choices, signed=True)
         bodies = [p.model_dump(mode="json", exclude_none=True) for p in protocols]
-        port = _port()
+        port = free_port()
         env = dict(os.environ, SHAILOO_DATABASE_URL=url)
         server = subprocess.Popen(
             [sys.executable, "-m", "uvicorn", "shailoo.web.app:create_app", "--factory",
@@ -198,8 +194,8 @@ def run(backend: str, stations: int, choices: int, workers: int, concurrency: in
         except FileNotFoundError:
             elapsed, latencies = asyncio.run(_blast(base, bodies[:stations], concurrency))
             stored, rate = stations, stations / elapsed
-            tool = (f"httpx client, {concurrency} in flight; p50 {_pct(latencies, 0.5):.1f} "
-                    f"ms, p99 {_pct(latencies, 0.99):.1f} ms (install wrk for a faster client)")
+            tool = (f"httpx client, {concurrency} in flight; p50 {pct_ms(latencies, 0.5):.1f} "
+                    f"ms, p99 {pct_ms(latencies, 0.99):.1f} ms (install wrk for a faster client)")
         print(f"{backend}: API ingest {rate:,.0f} protocols/s ({stored} signed scanner "
               f"protocols x {choices} lines stored, {workers} worker(s); {tool}); "
               f"baseline GET /healthz ({client}) {healthz:,.0f} req/s; ratio "
@@ -207,8 +203,9 @@ def run(backend: str, stations: int, choices: int, workers: int, concurrency: in
         api, push = asyncio.run(_freshness(base, bench.election_id, bench.contest_id,
                                            bodies[stations:stations + fresh]))
         print(f"{backend}: freshness, send -> national total and seat table in the API: "
-              f"p50 {_pct(api, 0.5):.1f} ms, p99 {_pct(api, 0.99):.1f} ms; send -> pushed "
-              f"to open pages (SSE): p50 {_pct(push, 0.5):.0f} ms, p99 {_pct(push, 0.99):.0f} ms"
+              f"p50 {pct_ms(api, 0.5):.1f} ms, p99 {pct_ms(api, 0.99):.1f} ms; send -> "
+              f"pushed to open pages (SSE): p50 {pct_ms(push, 0.5):.0f} ms, "
+              f"p99 {pct_ms(push, 0.99):.0f} ms"
               f" (n={len(api)}; mean {statistics.mean(api) * 1000:.1f} ms)")
     finally:
         if server is not None:
