@@ -3,11 +3,14 @@ election of N stations x K ballot lines built through the real services."""
 
 from __future__ import annotations
 
+import asyncio
 import io
 import os
 import platform
 import random
 import socket
+import subprocess
+import sys
 import tempfile
 import threading
 import time
@@ -15,6 +18,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import date
 
+import httpx
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
@@ -193,3 +197,37 @@ def pct_ms(values: list[float], q: float) -> float:
     """The ``q`` quantile of durations in seconds, in milliseconds."""
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))] * 1000
+
+
+def serve(url: str, workers: int = 1, **env: str) -> tuple[subprocess.Popen[bytes], str]:
+    """Start the app with uvicorn in a child process on ``url`` (extra SHAILOO_* settings in
+    ``env``); return the process and its base URL once /healthz answers."""
+    port = free_port()
+    server = subprocess.Popen(
+        [sys.executable, "-m", "uvicorn", "shailoo.web.app:create_app", "--factory", "--host",
+         "127.0.0.1", "--port", str(port), "--workers", str(workers), "--log-level", "warning",
+         "--no-access-log"], env=dict(os.environ, SHAILOO_DATABASE_URL=url, **env))
+    base = f"http://127.0.0.1:{port}"
+    for _ in range(300):
+        try:
+            httpx.get(base + "/healthz", timeout=1)
+            break
+        except httpx.TransportError:
+            time.sleep(0.1)
+    return server, base
+
+
+def healthz_rate(base: str, n: int, concurrency: int) -> float:
+    """GET /healthz per second with a Python client (the baseline when wrk is missing)."""
+
+    async def run() -> float:
+        async with httpx.AsyncClient(base_url=base, timeout=60) as client:
+            async def worker(k: int) -> None:
+                for _ in range(k):
+                    await client.get("/healthz")
+
+            started = time.perf_counter()
+            await asyncio.gather(*(worker(n // concurrency) for _ in range(concurrency)))
+            return (n // concurrency * concurrency) / (time.perf_counter() - started)
+
+    return asyncio.run(run())

@@ -13,9 +13,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import os
-import subprocess
-import sys
 import time
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -23,10 +20,11 @@ from typing import Any
 import httpx
 from _common import (
     drop_database,
-    free_port,
     fresh_database,
+    healthz_rate,
     machine,
     pct_ms,
+    serve,
     session_for,
 )
 from sqlalchemy import func, select
@@ -93,17 +91,6 @@ async def _send(base: str, bodies: list[dict[str, Any]], concurrency: int
         return time.perf_counter() - started, latencies, repeated
 
 
-async def _healthz(base: str, n: int, concurrency: int) -> float:
-    async with httpx.AsyncClient(base_url=base, timeout=60) as client:
-        async def worker(k: int) -> None:
-            for _ in range(k):
-                await client.get("/healthz")
-
-        started = time.perf_counter()
-        await asyncio.gather(*(worker(n // concurrency) for _ in range(concurrency)))
-        return (n // concurrency * concurrency) / (time.perf_counter() - started)
-
-
 def run(backend: str, voters: int, batch: int, concurrency: int, workers: int) -> None:
     url = fresh_database(backend)
     server = None
@@ -112,20 +99,8 @@ def run(backend: str, voters: int, batch: int, concurrency: int, workers: int) -
             generate(session, voters, SEED, datetime(2026, 11, 26).date(), log=lambda _m: None)
         election, bodies = _batches(url, batch)
         events = sum(len(b["events"]) for b in bodies)
-        port = free_port()
-        server = subprocess.Popen(
-            [sys.executable, "-m", "uvicorn", "shailoo.web.app:create_app", "--factory",
-             "--host", "127.0.0.1", "--port", str(port), "--workers", str(workers),
-             "--log-level", "warning", "--no-access-log"],
-            env=dict(os.environ, SHAILOO_DATABASE_URL=url))
-        base = f"http://127.0.0.1:{port}"
-        for _ in range(300):
-            try:
-                httpx.get(base + "/healthz", timeout=1)
-                break
-            except httpx.TransportError:
-                time.sleep(0.1)
-        healthz = asyncio.run(_healthz(base, 2000, concurrency))
+        server, base = serve(url, workers)
+        healthz = healthz_rate(base, 2000, concurrency)
         elapsed, latencies, _ = asyncio.run(_send(base, bodies, concurrency))
         again, _latencies, repeated = asyncio.run(_send(base, bodies, concurrency))
         with session_for(url) as session:

@@ -18,13 +18,11 @@ import random
 import re
 import shutil
 import subprocess
-import sys
 import tempfile
-import time
 from datetime import date
 
 import httpx
-from _common import drop_database, free_port, fresh_database, machine, session_for
+from _common import drop_database, fresh_database, machine, serve, session_for
 from sqlalchemy import select
 
 from shailoo.demo.generator import generate
@@ -58,23 +56,6 @@ def _wrk(args: list[str]) -> tuple[float, str]:
     return (float(rate.group(1)) if rate else 0.0), (p99.group(1) if p99 else "?")
 
 
-def _serve(url: str, workers: int) -> tuple[subprocess.Popen[bytes], str]:
-    port = free_port()
-    env = dict(os.environ, SHAILOO_DATABASE_URL=url, SHAILOO_LOOKUP_RATE_PER_MINUTE="1000000000")
-    server = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "shailoo.web.app:create_app", "--factory", "--host",
-         "127.0.0.1", "--port", str(port), "--workers", str(workers), "--log-level", "warning",
-         "--no-access-log"], env=env)
-    base = f"http://127.0.0.1:{port}"
-    for _ in range(300):
-        try:
-            httpx.get(base + "/healthz", timeout=1)
-            break
-        except httpx.TransportError:
-            time.sleep(0.1)
-    return server, base
-
-
 def run(backend: str, voters: int, workers: list[int], seconds: int, smoke: bool,
         connections: list[int]) -> None:
     url = fresh_database(backend)
@@ -84,7 +65,7 @@ def run(backend: str, voters: int, workers: list[int], seconds: int, smoke: bool
         bodies = _bodies(url, 20_000)
         wrk = shutil.which("wrk")
         for n in workers:
-            server, base = _serve(url, n)
+            server, base = serve(url, n, SHAILOO_LOOKUP_RATE_PER_MINUTE="1000000000")
             try:
                 if smoke or wrk is None:
                     with open(bodies) as handle:

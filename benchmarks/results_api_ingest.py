@@ -18,7 +18,6 @@ import asyncio
 import os
 import statistics
 import subprocess
-import sys
 import time
 from typing import Any
 
@@ -26,11 +25,12 @@ import httpx
 from _common import (
     build_election,
     drop_database,
-    free_port,
     fresh_database,
+    healthz_rate,
     machine,
     pct_ms,
     scanner_protocols,
+    serve,
 )
 
 
@@ -54,17 +54,6 @@ async def _blast(base: str, bodies: list[dict[str, Any]], concurrency: int) -> t
         started = time.perf_counter()
         await asyncio.gather(*(worker() for _ in range(concurrency)))
         return time.perf_counter() - started, latencies
-
-
-async def _baseline(base: str, n: int, concurrency: int) -> float:
-    async with httpx.AsyncClient(base_url=base, timeout=60) as client:
-        async def worker(k: int) -> None:
-            for _ in range(k):
-                await client.get("/healthz")
-
-        started = time.perf_counter()
-        await asyncio.gather(*(worker(n // concurrency) for _ in range(concurrency)))
-        return (n // concurrency * concurrency) / (time.perf_counter() - started)
 
 
 async def _freshness(base: str, election: int, contest: int,
@@ -168,22 +157,10 @@ def run(backend: str, stations: int, choices: int, workers: int, concurrency: in
         bench = build_election(url, stations + fresh, choices)
         protocols = scanner_protocols(bench, choices, signed=True)
         bodies = [p.model_dump(mode="json", exclude_none=True) for p in protocols]
-        port = free_port()
-        env = dict(os.environ, SHAILOO_DATABASE_URL=url)
-        server = subprocess.Popen(
-            [sys.executable, "-m", "uvicorn", "shailoo.web.app:create_app", "--factory",
-             "--host", "127.0.0.1", "--port", str(port), "--workers", str(workers),
-             "--log-level", "warning", "--no-access-log"], env=env)
-        base = f"http://127.0.0.1:{port}"
-        for _ in range(200):
-            try:
-                httpx.get(base + "/healthz", timeout=1)
-                break
-            except httpx.TransportError:
-                time.sleep(0.1)
+        server, base = serve(url, workers)
         healthz, client = (None, "") if smoke else _wrk_healthz(base, concurrency)
         if healthz is None:
-            healthz, client = asyncio.run(_baseline(base, 2000, concurrency)), "Python client"
+            healthz, client = healthz_rate(base, 2000, concurrency), "Python client"
         try:
             if smoke:
                 raise FileNotFoundError("the smoke run uses the Python client")
