@@ -35,6 +35,9 @@ class Permission(StrEnum):
     RESULTS_CONFIGURE = "results.configure"
     DEVICES_MANAGE = "polling.devices.manage"
     POLLING_IDENTIFY = "polling.identify"  # held by no role: identification devices sign
+    POLLING_REPORT = "polling.report"  # station reports: opened, turnout, closed
+    POLLING_MANAGE = "polling.manage"  # operators, polling-day settings
+    POLLING_CASES = "polling.cases"  # reconciliation cases of a commission's stations
     REGISTER_READ = "register.read"
     REGISTER_IMPORT = "register.import"
     REGISTER_MANAGE = "register.manage"
@@ -46,11 +49,13 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.CEC_ADMIN: frozenset(Permission) - {Permission.POLLING_IDENTIFY},
     Role.TEC_MEMBER: frozenset({Permission.STATIONS_EDIT, Permission.TOKENS_OWN,
                                 Permission.RESULTS_SUBMIT, Permission.RESULTS_SUPERVISE,
+                                Permission.POLLING_REPORT, Permission.POLLING_CASES,
                                 Permission.REGISTER_READ, Permission.REGISTER_CHANGES,
                                 Permission.REGISTER_ADDITIONAL}),
     Role.DEC_MEMBER: frozenset({Permission.STATIONS_EDIT, Permission.TOKENS_OWN,
                                 Permission.RESULTS_SUBMIT, Permission.REGISTER_READ}),
     Role.PEC_MEMBER: frozenset({Permission.TOKENS_OWN, Permission.RESULTS_SUBMIT,
+                                Permission.POLLING_REPORT,
                                 Permission.REGISTER_READ, Permission.REGISTER_CHANGES,
                                 Permission.REGISTER_ADDITIONAL}),
     Role.BIOMETRIC_OPERATOR: frozenset({Permission.TOKENS_OWN}),

@@ -7,6 +7,7 @@ import hashlib
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
+from shailoo.demo.names import person
 from shailoo.demo.registry import DemoContext, demo_step
 from shailoo.geography import service as geography
 from shailoo.polling import service
@@ -35,15 +36,26 @@ def demo_identifier_id(station: str) -> str:
     return f"idd-{station}"
 
 
+def demo_operator_id(station: str) -> str:
+    """The demo's certified operator on duty at a station's identification device."""
+    return f"op-{station}"
+
+
 @demo_step("devices", order=50)
 def generate_devices(ctx: DemoContext) -> None:
-    """One ballot scanner and one identification device per station."""
+    """One ballot scanner and one identification device per station, with a certified
+    operator on duty at each identification device."""
     stations = geography.public_list_stations(ctx.session)
+    rng = ctx.rng("operators")
     for s in stations:
         service.register_device(ctx.session, ctx.actor, demo_device_id(s.code), "scanner",
                                 s.code, public_key_hex(demo_device_key(ctx.seed, s.code)))
         service.register_device(ctx.session, ctx.actor, demo_identifier_id(s.code),
                                 "identification", s.code,
                                 public_key_hex(demo_identifier_key(ctx.seed, s.code)))
+        service.save_operator(ctx.session, ctx.actor, demo_operator_id(s.code),
+                              person(rng).full_name, certified=True)
+        service.put_on_duty(ctx.session, ctx.actor, demo_identifier_id(s.code),
+                            demo_operator_id(s.code))
     ctx.log(f"devices: {len(stations)} ballot scanners and {len(stations)} identification "
-            f"devices registered")
+            f"devices registered, a certified operator on duty at each")

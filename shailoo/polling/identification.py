@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from shailoo.audit import service as audit
 from shailoo.db import unit_of_work
 from shailoo.elections import service as elections
-from shailoo.errors import InvalidInput
+from shailoo.errors import Forbidden, InvalidInput
 from shailoo.kit.clock import utcnow
 from shailoo.kit.hashing import digest
 from shailoo.polling import service as devices
@@ -76,21 +76,49 @@ def _insert_ballots(session: Session, election_id: int, station: str,
 
 
 def record_batch(session: Session, batch: IdentificationBatchIn) -> list[EventAnswer]:
-    """Check the device's signature, then answer each identification in order: issue a
-    ballot, already voted (where and when), not on this list (where listed), not on any list,
-    or not eligible. Events already received are answered as they were, not counted again."""
+    """Check the device's signature and its certified operator on duty, then answer each
+    identification in order: issue a ballot, already voted (where and when), not on this
+    list (where listed), not on any list, or not eligible. Events already received are
+    answered as they were, not counted again; an event id already used for another voter,
+    device or station is a replay and refuses the batch. Refusals are audited."""
     for event in batch.events:
         problem = method_problem(event.method, event.fallback_reason)
         if problem:
             raise InvalidInput("polling.bad_identification", f"event {event.event_id}: {problem}",
                                event_id=event.event_id)
+    try:
+        return _record(session, batch)
+    except Forbidden as refusal:
+        devices.audit_refusal(session, batch.device_id, batch.station, refusal,
+                              {"election_id": batch.election_id, "events": len(batch.events),
+                               "batch": digest(batch.document())})
+        raise
+
+
+def _replay(batch: IdentificationBatchIn, known: dict[str, IdentificationEvent]) -> str | None:
+    for event in batch.events:
+        old = known.get(event.event_id)
+        if old is not None and (old.pin, old.device_id, old.station_code) != (
+                event.pin, batch.device_id, batch.station):
+            return event.event_id
+    return None
+
+
+def _record(session: Session, batch: IdentificationBatchIn) -> list[EventAnswer]:
     with unit_of_work(session):
-        actor = devices.verify_upload(session, batch.device_id, "identification", batch.station,
-                                      batch.document(), batch.signature)
+        device = devices.verify_upload(session, batch.device_id, "identification",
+                                       batch.station, batch.document(), batch.signature,
+                                       operator_needed=True)
+        actor = f"device:{device.device_id}"
         elections.public_get_election(session, batch.election_id)
         ids = [e.event_id for e in batch.events]
         known = {r.event_id: r for r in session.execute(select(IdentificationEvent).where(
             IdentificationEvent.event_id.in_(ids))).scalars()}
+        replayed = _replay(batch, known)
+        if replayed is not None:
+            raise Forbidden("polling.replayed_event",
+                            f"event {replayed} was already received for another voter, device "
+                            f"or station", event_id=replayed)
         first_seen: dict[str, IdentificationIn] = {}
         for e in batch.events:
             if e.event_id not in known:
@@ -129,7 +157,8 @@ def record_batch(session: Session, batch: IdentificationBatchIn) -> list[EventAn
                     "at": now})
             event_rows.append({
                 "event_id": event.event_id, "election_id": batch.election_id,
-                "device_id": batch.device_id, "station_code": batch.station, "pin": event.pin,
+                "device_id": batch.device_id, "operator_id": device.operator_id,
+                "station_code": batch.station, "pin": event.pin,
                 "method": event.method, "fallback_reason": event.fallback_reason,
                 "identified_at": event.at, "received_at": now, "outcome": answer.value,
                 "detail": detail})

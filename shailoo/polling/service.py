@@ -1,8 +1,11 @@
-"""Device registry: register, revoke, and verify what a device signed."""
+"""Device registry and who works the devices: register and revoke devices, operators and
+their certification flag, the operator on duty, verifying what a device signed, and the
+election's polling-day settings."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 from sqlalchemy import select
@@ -13,7 +16,8 @@ from shailoo.db import unit_of_work
 from shailoo.errors import Conflict, Forbidden, InvalidInput, NotFound
 from shailoo.geography import service as geography
 from shailoo.kit.clock import utcnow
-from shailoo.polling.models import Device
+from shailoo.polling.models import Device, Operator, PollingSettings
+from shailoo.polling.rules import PollingConfig, parse_config
 from shailoo.polling.signing import signature_valid
 
 DEVICE_KINDS = ("scanner", "identification")
@@ -55,6 +59,77 @@ def revoke_device(session: Session, actor: str, device_id: str, reason: str) -> 
                      {"reason": reason})
 
 
+def device_station(session: Session, device_id: str) -> str:
+    """The station a device is registered to."""
+    device = session.get(Device, device_id)
+    if device is None:
+        raise NotFound("polling.device_not_found", f"no device {device_id!r}")
+    return device.station_code
+
+
+def certification_valid(certified: bool, until: date | None, today: date) -> bool:
+    """True when an operator's certification holds on ``today``."""
+    return certified and (until is None or until >= today)
+
+
+def save_operator(session: Session, actor: str, operator_id: str, full_name: str,
+                  certified: bool, certified_until: date | None = None) -> dict[str, Any]:
+    """Add an operator or change their name and certification flag (audited). Taking the
+    certification away takes them off duty on every device."""
+    if not full_name.strip():
+        raise InvalidInput("polling.bad_operator", f"operator {operator_id!r}: a name is needed",
+                           field="full_name")
+    with unit_of_work(session):
+        operator = session.get(Operator, operator_id, with_for_update=True)
+        before = None if operator is None else {
+            "certified": operator.certified, "certified_until": operator.certified_until
+            and operator.certified_until.isoformat()}
+        if operator is None:
+            operator = Operator(id=operator_id)
+            session.add(operator)
+        operator.full_name = full_name.strip()
+        operator.certified = certified
+        operator.certified_until = certified_until
+        operator.updated_at = utcnow()
+        session.flush()
+        off_duty = []
+        if not certification_valid(certified, certified_until, utcnow().date()):
+            for device in session.execute(select(Device).where(
+                    Device.operator_id == operator_id)).scalars():
+                device.operator_id, device.on_duty_since = None, None
+                off_duty.append(device.id)
+        audit.record(session, actor, "polling.operator_saved", "operator", operator_id,
+                     {"full_name": operator.full_name, "certified": certified,
+                      "certified_until": certified_until and certified_until.isoformat(),
+                      "before": before, "taken_off_duty": off_duty})
+    return {"id": operator_id, "full_name": operator.full_name, "certified": certified,
+            "certified_until": certified_until.isoformat() if certified_until else None}
+
+
+def put_on_duty(session: Session, actor: str, device_id: str, operator_id: str | None) -> None:
+    """Put an operator on duty at a device (None takes the one on duty off). Only an
+    operator whose certification holds today can be put on duty (audited)."""
+    with unit_of_work(session):
+        device = session.get(Device, device_id, with_for_update=True)
+        if device is None:
+            raise NotFound("polling.device_not_found", f"no device {device_id!r}")
+        if operator_id is not None:
+            operator = session.get(Operator, operator_id)
+            if operator is None:
+                raise NotFound("polling.operator_not_found", f"no operator {operator_id!r}")
+            if not certification_valid(operator.certified, operator.certified_until,
+                                       utcnow().date()):
+                raise Forbidden("polling.operator_not_certified",
+                                f"operator {operator_id!r} holds no valid certification and "
+                                f"cannot be put on duty")
+        previous = device.operator_id
+        device.operator_id = operator_id
+        device.on_duty_since = utcnow() if operator_id else None
+        audit.record(session, actor, "polling.operator_on_duty", "device", device_id,
+                     {"operator": operator_id, "previous": previous,
+                      "station": device.station_code})
+
+
 @dataclass(frozen=True)
 class DeviceKey:
     """What checking a device's upload needs."""
@@ -64,23 +139,34 @@ class DeviceKey:
     kind: str
     station_code: str
     public_key: str
+    operator_id: str | None = None
+    operator_certified: bool = False
 
 
 def device_keys(session: Session, device_ids: list[str]) -> dict[str, DeviceKey]:
-    """The registered devices among ``device_ids`` (one query)."""
+    """The registered devices among ``device_ids`` with their operator on duty (one query)."""
     if not device_ids:
         return {}
-    rows = session.execute(select(Device.id, Device.status, Device.kind, Device.station_code,
-                                  Device.public_key).where(Device.id.in_(sorted(device_ids))))
-    return {r.id: DeviceKey(r.id, r.status, r.kind, r.station_code, r.public_key) for r in rows}
+    today = utcnow().date()
+    rows = session.execute(
+        select(Device.id, Device.status, Device.kind, Device.station_code, Device.public_key,
+               Device.operator_id, Operator.certified, Operator.certified_until)
+        .outerjoin(Operator, Operator.id == Device.operator_id)
+        .where(Device.id.in_(sorted(device_ids))))
+    return {r.id: DeviceKey(r.id, r.status, r.kind, r.station_code, r.public_key,
+                            r.operator_id, r.operator_id is not None and certification_valid(
+                                bool(r.certified), r.certified_until, today))
+            for r in rows}
 
 
 def verify_upload(session: Session, device_id: str, kind: str, station_code: str,
                   document: dict[str, Any], signature: str,
-                  known: dict[str, DeviceKey] | None = None) -> str:
-    """Check that an active device of this kind, registered to this station, signed the
-    document; return the device's audit label. Refusals name the reason. ``known`` holds
-    devices already read (for a group of uploads)."""
+                  known: dict[str, DeviceKey] | None = None,
+                  operator_needed: bool = False) -> DeviceKey:
+    """Check that an active device of this kind, registered to this station (and, with
+    ``operator_needed``, worked by a certified operator on duty) signed the document; return
+    the device. Refusals name the reason. ``known`` holds devices already read (for a group
+    of uploads)."""
     device = (known if known is not None else device_keys(session, [device_id])).get(device_id)
     if device is None:
         raise Forbidden("polling.unknown_device", f"device {device_id!r} is not registered")
@@ -96,4 +182,44 @@ def verify_upload(session: Session, device_id: str, kind: str, station_code: str
     if not signature_valid(device.public_key, document, signature):
         raise Forbidden("polling.bad_signature",
                         f"the signature does not match device {device_id!r}'s key")
-    return f"device:{device_id}"
+    if operator_needed and not device.operator_certified:
+        raise Forbidden("polling.no_operator_on_duty",
+                        f"device {device_id!r} has no certified operator on duty")
+    return device
+
+
+def audit_refusal(session: Session, device_id: str, station_code: str, refusal: Forbidden,
+                  detail: dict[str, Any]) -> None:
+    """Record a refused device upload in its own transaction (the upload's own rolled back)."""
+    session.rollback()
+    with unit_of_work(session):
+        audit.record(session, f"device:{device_id}", "polling.upload_refused", "device",
+                     device_id, {"station": station_code, "code": refusal.code,
+                                 "reason": refusal.message, **detail})
+
+
+def polling_config(session: Session, election_id: int) -> PollingConfig:
+    """The election's polling-day settings (the defaults until set)."""
+    row = session.get(PollingSettings, election_id)
+    return PollingConfig() if row is None else parse_config(row.config)
+
+
+def set_polling_config(session: Session, actor: str, election_id: int,
+                       data: dict[str, Any]) -> PollingConfig:
+    """Set the election's polling-day settings (missing keys keep their defaults; audited)."""
+    from shailoo.elections import service as elections
+
+    try:
+        config = parse_config(data)
+    except ValueError as problem:
+        raise InvalidInput("polling.bad_settings", str(problem)) from None
+    with unit_of_work(session):
+        elections.public_get_election(session, election_id)
+        row = session.get(PollingSettings, election_id, with_for_update=True)
+        if row is None:
+            row = PollingSettings(election_id=election_id)
+            session.add(row)
+        row.config, row.updated_by, row.updated_at = config.to_dict(), actor, utcnow()
+        audit.record(session, actor, "polling.settings_set", "election", election_id,
+                     config.to_dict())
+    return config

@@ -139,8 +139,9 @@ def _device_actor(session: Session, protocol: ProtocolIn,
     if protocol.device_id is None or protocol.signature is None:
         raise Forbidden("results.signature_required",
                         "a scanner protocol must name its device and carry its signature")
-    return polling.verify_upload(session, protocol.device_id, "scanner", protocol.station,
-                                 protocol.document(), protocol.signature, known)
+    device = polling.verify_upload(session, protocol.device_id, "scanner", protocol.station,
+                                   protocol.document(), protocol.signature, known)
+    return f"device:{device.device_id}"
 
 
 def _outcome(row: dict[str, Any], checks: list[dict[str, Any]], duplicate: bool,
@@ -241,6 +242,12 @@ def public_station_protocols(session: Session, election_id: int,
                Protocol.status == ProtocolStatus.ACCEPTED.value)
         .order_by(Protocol.contest_id, Protocol.source)).scalars()
     return [_protocol_out(r) for r in rows]
+
+
+def stations_with_protocols(session: Session, election_id: int) -> set[str]:
+    """Stations from which any protocol of the election arrived (counted or not)."""
+    return set(session.execute(select(Protocol.station_code).where(
+        Protocol.election_id == election_id).distinct()).scalars())
 
 
 def public_counted_protocols(session: Session, election_id: int,

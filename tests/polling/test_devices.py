@@ -32,7 +32,7 @@ def test_register_and_verify(session):
     service.register_device(session, "test", "abb-1", "scanner", "1001", public_key_hex(KEY))
     doc = {"station": "1001", "n": 1}
     assert service.verify_upload(session, "abb-1", "scanner", "1001", doc,
-                                 sign(KEY, doc)) == "device:abb-1"
+                                 sign(KEY, doc)).device_id == "abb-1"
 
 
 @pytest.mark.parametrize(("device", "kind", "station", "code"), [

@@ -35,9 +35,11 @@ def setup_country(session: Any) -> int:
     election = make_register_country(session)
     import_rows(session, ROWS)
     lists.build_lists(session, ACTOR, election)
+    service.save_operator(session, ACTOR, "op-1", "Асанов Бакыт", certified=True)
     for device, key in KEYS.items():
         service.register_device(session, ACTOR, device, "identification", STATION[device],
                                 public_key_hex(key))
+        service.put_on_duty(session, ACTOR, device, "op-1")
     return election
 
 

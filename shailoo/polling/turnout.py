@@ -1,0 +1,141 @@
+"""Turnout on polling day: ballots issued to identified voters, live and at the election's
+fixed publication hours, per station, territorial commission, region and nation, with a
+curve per unit and a flag on stations whose turnout jumps between two reports.
+
+An hour is published once it has passed: on the clock, or in the data (a ballot issued at
+or after it, which is how a replayed or simulated day publishes too). Hours are local to
+each station (abroad stations use their country's zone where the settings name one).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import case, func, select
+from sqlalchemy.orm import Session
+
+from shailoo.elections import service as elections
+from shailoo.errors import InvalidInput
+from shailoo.geography import service as geography
+from shailoo.geography.rules import StationKind
+from shailoo.kit.clock import utcnow
+from shailoo.polling import service as devices
+from shailoo.polling.figures import jumps, share
+from shailoo.polling.models import BallotIssue
+from shailoo.polling.rules import PollingConfig, local_instant
+from shailoo.register import lists
+
+LEVELS = ("station", "tec", "region", "nation")
+
+
+def clock_hours(config: PollingConfig) -> list[str]:
+    """Every full hour after opening up to closing (the points of a turnout curve)."""
+    start, end = int(config.opens[:2]) + 1, int(config.closes[:2])
+    hours = [f"{h:02d}:00" for h in range(start, end + 1)]
+    return hours if config.closes.endswith(":00") else [*hours, config.closes]
+
+
+@dataclass(frozen=True)
+class StationCounts:
+    """Ballots issued at one station before each hour of the day, and so far."""
+
+    registered: int
+    before: tuple[int, ...]
+    live: int
+
+
+def _count_before(session: Session, election_id: int, cutoffs: list[datetime],
+                  stations: list[str] | None) -> dict[str, tuple[tuple[int, ...], int]]:
+    columns = [func.sum(case((BallotIssue.issued_at < c, 1), else_=0)) for c in cutoffs]
+    stmt = (select(BallotIssue.station_code, func.count(), *columns)
+            .where(BallotIssue.election_id == election_id).group_by(BallotIssue.station_code))
+    if stations is not None:
+        stmt = stmt.where(BallotIssue.station_code.in_(stations))
+    return {row[0]: (tuple(int(v or 0) for v in row[2:]), int(row[1]))
+            for row in session.execute(stmt)}
+
+
+def station_counts(session: Session, election_id: int, hours: list[str]
+                   ) -> tuple[dict[str, StationCounts], list[datetime]]:
+    """Per station: voters on the list and ballots issued before each of ``hours`` (local
+    time) and so far; also the home zone's instants of those hours. One grouped scan for
+    the home zone and one per other zone abroad."""
+    election = elections.public_get_election(session, election_id)
+    config = devices.polling_config(session, election_id)
+    zones: dict[str, list[str]] = {}
+    for s in geography.public_list_stations(session):
+        zones.setdefault(config.zone_of(s.country, s.kind is StationKind.ABROAD),
+                         []).append(s.code)
+    counted: dict[str, tuple[tuple[int, ...], int]] = {}
+    home: list[datetime] = [local_instant(election.polling_date, h, config.timezone)
+                            for h in hours]
+    counted.update(_count_before(session, election_id, home, None))
+    for zone, codes in zones.items():
+        if zone != config.timezone:
+            cutoffs = [local_instant(election.polling_date, h, zone) for h in hours]
+            counted.update(_count_before(session, election_id, cutoffs, codes))
+    sizes = lists.station_sizes(session, election_id)
+    empty = (tuple(0 for _ in hours), 0)
+    return ({code: StationCounts(sizes.get(code, 0), *counted.get(code, empty))
+             for codes in zones.values() for code in codes}, home)
+
+
+def _unit(level: str, code: str, station: Any) -> str:
+    if level == "station":
+        return code
+    if level == "tec":
+        return str(station.tec)
+    if level == "region":
+        return str(station.region or "abroad")
+    return "nation"
+
+
+def turnout(session: Session, election_id: int, level: str = "region",
+            now: datetime | None = None) -> dict[str, Any]:
+    """Turnout per unit of ``level`` (station, tec, region or nation): voters on the list,
+    voters identified so far and the share, the share at each published hour, the curve
+    over the day's hours so far and, for stations, jumps beyond the election's limit."""
+    if level not in LEVELS:
+        raise InvalidInput("polling.bad_level", f"level must be one of {', '.join(LEVELS)}")
+    config = devices.polling_config(session, election_id)
+    curve_hours = clock_hours(config)
+    hours = sorted(set(curve_hours) | set(config.turnout_hours))
+    counts, instants = station_counts(session, election_id, hours)
+    latest = session.execute(select(func.max(BallotIssue.issued_at)).where(
+        BallotIssue.election_id == election_id)).scalar()
+    clock = max(now or utcnow(), latest or datetime.min.replace(tzinfo=UTC))
+    passed = [i for i, at in enumerate(instants) if at <= clock]
+    stations = {s.code: s for s in geography.public_list_stations(session)}
+    units: dict[str, dict[str, Any]] = {}
+    for code, c in counts.items():
+        unit = _unit(level, code, stations[code])
+        row = units.setdefault(unit, {"unit": unit, "registered": 0, "identified": 0,
+                                      "before": [0] * len(hours)})
+        row["registered"] += c.registered
+        row["identified"] += c.live
+        row["before"] = [a + b for a, b in zip(row["before"], c.before, strict=True)]
+    published = [hours[i] for i in passed if hours[i] in config.turnout_hours]
+    rows = []
+    for unit in sorted(units):
+        row = units.pop(unit)
+        before = row.pop("before")
+        at_hour = {hours[i]: share(before[i], row["registered"]) for i in passed}
+        out = {**row, "turnout": share(row["identified"], row["registered"]),
+               "published": {h: at_hour[h] for h in published},
+               "curve": {h: at_hour[h] for h in curve_hours if h in at_hour}}
+        if level == "station":
+            out["jumps"] = [j.to_dict() for j in jumps(
+                [(h, at_hour[h]) for h in published], config.jump_limit)]
+        rows.append(out)
+    return {"election_id": election_id, "level": level, "hours": config.turnout_hours,
+            "published_hours": published, "curve_hours": curve_hours,
+            "jump_limit": config.jump_limit, "as_of": clock.isoformat(), "rows": rows}
+
+
+def jumping_stations(session: Session, election_id: int) -> list[dict[str, Any]]:
+    """Stations whose published turnout rose by more than the limit between two reports,
+    largest rise first."""
+    rows = [r for r in turnout(session, election_id, "station")["rows"] if r["jumps"]]
+    return sorted(rows, key=lambda r: -max(j["rise"] for j in r["jumps"]))
