@@ -8,9 +8,7 @@ import io
 import os
 import platform
 import random
-import socket
 import subprocess
-import sys
 import tempfile
 import threading
 import time
@@ -38,6 +36,7 @@ from shailoo.elections.schemas import ElectionCreate
 from shailoo.elections.systems import AllocationMethod, ElectoralSystem, ListTier, Threshold
 from shailoo.geography import service as geography
 from shailoo.kit.importing import write_csv
+from shailoo.kit.server import start_app_server
 from shailoo.polling.signing import public_key_hex, sign
 from shailoo.results.schemas import ProtocolIn
 from shailoo.results.simulation import party_profile, station_counts
@@ -186,35 +185,10 @@ class PeakRss:
         self._thread.join()
 
 
-def free_port() -> int:
-    """A free TCP port on the loopback interface."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def pct_ms(values: list[float], q: float) -> float:
-    """The ``q`` quantile of durations in seconds, in milliseconds."""
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(q * len(ordered)))] * 1000
-
-
 def serve(url: str, workers: int = 1, **env: str) -> tuple[subprocess.Popen[bytes], str]:
     """Start the app with uvicorn in a child process on ``url`` (extra SHAILOO_* settings in
     ``env``); return the process and its base URL once /healthz answers."""
-    port = free_port()
-    server = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "shailoo.web.app:create_app", "--factory", "--host",
-         "127.0.0.1", "--port", str(port), "--workers", str(workers), "--log-level", "warning",
-         "--no-access-log"], env=dict(os.environ, SHAILOO_DATABASE_URL=url, **env))
-    base = f"http://127.0.0.1:{port}"
-    for _ in range(300):
-        try:
-            httpx.get(base + "/healthz", timeout=1)
-            break
-        except httpx.TransportError:
-            time.sleep(0.1)
-    return server, base
+    return start_app_server(url, workers, **env)
 
 
 def healthz_rate(base: str, n: int, concurrency: int) -> float:

@@ -96,10 +96,15 @@ def record_batch(session: Session, batch: IdentificationBatchIn) -> list[EventAn
 
 
 def _replay(batch: IdentificationBatchIn, known: dict[str, IdentificationEvent]) -> str | None:
+    """The first event id of the batch already used for another voter, device, station or
+    election (stored, or earlier in the same batch), or None."""
+    seen: dict[str, str] = {}
     for event in batch.events:
         old = known.get(event.event_id)
-        if old is not None and (old.pin, old.device_id, old.station_code) != (
-                event.pin, batch.device_id, batch.station):
+        if old is not None and (old.pin, old.device_id, old.station_code, old.election_id) != (
+                event.pin, batch.device_id, batch.station, batch.election_id):
+            return event.event_id
+        if seen.setdefault(event.event_id, event.pin) != event.pin:
             return event.event_id
     return None
 

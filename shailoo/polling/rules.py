@@ -107,6 +107,10 @@ def _clock(value: Any, name: str) -> str:
     return value
 
 
+def _number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
 def _zone(value: Any, name: str) -> str:
     try:
         ZoneInfo(str(value))
@@ -130,29 +134,36 @@ def parse_config(data: dict[str, Any]) -> PollingConfig:
     closes = _clock(data.get("closes", base.closes), "closes")
     if closes <= opens:
         raise ValueError("closes: must be after opens")
-    hours = tuple(_clock(h, "turnout_hours") for h in data.get("turnout_hours",
-                                                               base.turnout_hours))
+    listed = data.get("turnout_hours", base.turnout_hours)
+    if not isinstance(listed, list | tuple):
+        raise ValueError("turnout_hours: a list of times of day HH:MM")
+    hours = tuple(_clock(h, "turnout_hours") for h in listed)
     if list(hours) != sorted(set(hours)):
         raise ValueError("turnout_hours: must be distinct and in order")
     jump = data.get("jump_limit", base.jump_limit)
-    if not isinstance(jump, int | float) or not 0 < jump <= 1:
+    if not _number(jump) or not 0 < jump <= 1:
         raise ValueError("jump_limit: a share between 0 and 1")
-    pairs = tuple(tuple(p) for p in data.get("comparisons", base.comparisons))
+    pairs = data.get("comparisons", base.comparisons)
+    if not isinstance(pairs, list | tuple):
+        raise ValueError("comparisons: a list of pairs of counts")
     for pair in pairs:
-        if len(pair) != 2 or not set(pair) <= set(COUNTS) or pair[0] == pair[1]:
-            raise ValueError(f"comparisons: {list(pair)} is not two of {', '.join(COUNTS)}")
+        if not isinstance(pair, list | tuple) or len(pair) != 2 or not set(pair) <= set(
+                COUNTS) or pair[0] == pair[1]:
+            raise ValueError(f"comparisons: {pair!r} is not two of {', '.join(COUNTS)}")
     tol = data.get("tolerance", {})
+    if not isinstance(tol, dict) or set(tol) - {"absolute", "share"}:
+        raise ValueError("tolerance: a mapping with absolute and share")
     absolute, share = tol.get("absolute", base.tolerance.absolute), tol.get(
         "share", base.tolerance.share)
-    if not isinstance(absolute, int) or absolute < 0 or not isinstance(
-            share, int | float) or not 0 <= share < 1:
+    if not _number(absolute) or not isinstance(absolute, int) or absolute < 0 or not _number(
+            share) or not 0 <= share < 1:
         raise ValueError("tolerance: absolute a whole number >= 0, share between 0 and 1")
     return PollingConfig(
         timezone=zone,
         country_timezones=tuple(sorted((str(c).upper(), _zone(z, f"country_timezones.{c}"))
                                        for c, z in countries.items())),
         opens=opens, closes=closes, turnout_hours=hours, jump_limit=float(jump),
-        comparisons=pairs,
+        comparisons=tuple((str(a), str(b)) for a, b in pairs),
         tolerance=Tolerance(absolute, float(share)))
 
 

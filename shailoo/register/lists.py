@@ -284,6 +284,18 @@ def station_sizes(session: Session, election_id: int) -> dict[str, int]:
         .group_by(ListEntry.station_code))}
 
 
+def listed_pins(session: Session, election_id: int) -> dict[str, list[str]]:
+    """The PINs on each station's list (for simulators and load tests; no names)."""
+    out: dict[str, list[str]] = {}
+    for code, pin in session.execute(
+            select(ListEntry.station_code, ListEntry.pin)
+            .where(ListEntry.election_id == election_id, ListEntry.excluded.is_(None),
+                   ListEntry.station_code.is_not(None))
+            .order_by(ListEntry.station_code, ListEntry.pin)):
+        out.setdefault(str(code), []).append(pin)
+    return out
+
+
 def over_capacity(session: Session, election_id: int) -> list[dict[str, Any]]:
     """Stations whose list is longer than the election's station capacity."""
     capacity = election_rules(session, election_id).station_capacity

@@ -41,7 +41,9 @@ class ClosingSummary:
     quarantined: int = 0
 
 
-def _open_counting(session: Session, actor: str) -> int:
+def advance_demo_election(session: Session, actor: str,
+                          until: ElectionStatus = ElectionStatus.COUNTING) -> int:
+    """Move the demo's open election along its path up to ``until``; return its id."""
     calendar = [e for e in elections.public_calendar(session)
                 if e.status in (ElectionStatus.SCHEDULED, ElectionStatus.NOMINATION,
                                 ElectionStatus.CAMPAIGN, ElectionStatus.POLLING,
@@ -52,19 +54,21 @@ def _open_counting(session: Session, actor: str) -> int:
     election = calendar[0]
     done = (PATH_TO_COUNTING.index(election.status) + 1
             if election.status in PATH_TO_COUNTING else 0)
-    for status in PATH_TO_COUNTING[done:]:
-        elections.transition(session, actor, election.id, status, "demo: polls close")
+    for status in PATH_TO_COUNTING[done:PATH_TO_COUNTING.index(until) + 1]:
+        elections.transition(session, actor, election.id, status, f"demo: {until.value}")
     return election.id
 
 
 def close_polls(session_factory: Callable[[], Session], seed: int, minutes: float,
                 url: str | None = None, log: Callable[[str], None] = print,
-                actor: str = "demo:polls-close", token: str | None = None) -> ClosingSummary:
+                actor: str = "demo:polls-close", token: str | None = None,
+                found: dict[str, int] | None = None) -> ClosingSummary:
     """Play the close of polls: scanner counts, then manual protocols (about 5 % differing
-    from the scanner by a few ballots, about 1 % breaking the arithmetic)."""
+    from the scanner by a few ballots, about 1 % breaking the arithmetic). ``found`` gives
+    the ballots found at some stations (a played polling day); only they report then."""
     rng = random.Random(f"{seed}:polls-close")
     with session_factory() as session:
-        election_id = _open_counting(session, actor)
+        election_id = advance_demo_election(session, actor)
         contests = elections.public_contests(session, election_id)
         ballots = {c.id: candidates.public_ballot(session, c.id) for c in contests}
         stations = geography.public_list_stations(session)
@@ -78,6 +82,8 @@ def close_polls(session_factory: Callable[[], Session], seed: int, minutes: floa
                            if b.kind is ChoiceKind.AGAINST_ALL), None) for c in contests}
     scanner_counts: list[ProtocolIn] = []
     for station in stations:
+        if found is not None and station.code not in found:
+            continue
         path, kind = paths[station.code]
         for contest in contests:
             if contest.kind is ContestKind.SINGLE_MEMBER_DISTRICT and (
@@ -85,16 +91,18 @@ def close_polls(session_factory: Callable[[], Session], seed: int, minutes: floa
                 continue
             lines, votes = station_counts(rng, station.planned_voters or 1000,
                                           profiles[contest.id], against[contest.id],
-                                          tilt=0.5 if kind is StationKind.ABROAD else 0.25)
+                                          tilt=0.5 if kind is StationKind.ABROAD else 0.25,
+                                          found=None if found is None else found[station.code])
             unsigned = ProtocolIn(contest_id=contest.id, station=station.code,
                                   source="scanner", lines=lines, votes=votes,
                                   device_id=demo_device_id(station.code))
             scanner_counts.append(unsigned.model_copy(update={"signature": sign(
                 demo_device_key(seed, station.code), unsigned.document())}))
     summary = ClosingSummary()
-    pause = minutes * 60 / max(1, len(stations))
+    reporting = len(stations) if found is None else len(found)
+    pause = minutes * 60 / max(1, reporting)
     log(f"polls closed in election #{election_id}: {len(scanner_counts)} scanner counts "
-        f"from {len(stations)} stations over {minutes:g} min")
+        f"from {reporting} stations over {minutes:g} min")
     _send_all(session_factory, scanner_counts, pause, url, summary, "scanner", log, "", None)
     manual = []
     for p in scanner_counts:

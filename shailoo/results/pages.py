@@ -15,6 +15,7 @@ from shailoo.auth.service import Principal
 from shailoo.elections import service as elections
 from shailoo.elections.rules import ContestKind
 from shailoo.geography import service as geography
+from shailoo.polling import reconciliation
 from shailoo.results import reports, service
 from shailoo.results.live import RevisionWatcher, event_stream
 from shailoo.results.rules import LINES, Source
@@ -245,6 +246,7 @@ def station(election_id: int, code: str, request: Request, fragment: str | None 
                "station": geography.public_get_station(session, code),
                "main": reports.main_contest(session, election_id),
                "comparison": reports.public_station_comparison(session, election_id, code),
-               "lines": LINES}
+               "lines": LINES,
+               "reconciliation": reconciliation.reconciliation(session, election_id, code)[0]}
     return _render(request, "results/station.html", context, fragment)
 

@@ -18,13 +18,16 @@ def party_profile(rng: random.Random, codes: Sequence[str]) -> dict[str, float]:
 
 
 def station_counts(rng: random.Random, voters: int, profile: dict[str, float],
-                   against_all: str | None, tilt: float = 0.25) -> tuple[dict[str, int],
-                                                                          dict[str, int]]:
-    """The lines and votes of one station, arithmetically consistent (a scanner's count)."""
+                   against_all: str | None, tilt: float = 0.25,
+                   found: int | None = None) -> tuple[dict[str, int], dict[str, int]]:
+    """The lines and votes of one station, arithmetically consistent (a scanner's count);
+    ``found`` fixes the ballots found (else a plausible turnout is drawn)."""
     voters = max(voters, 50)
     additional = rng.randint(0, max(1, voters // 100))
     turnout = min(0.9, max(0.12, rng.gauss(0.38, 0.08)))
-    found = round((voters + additional) * turnout)
+    if found is None:
+        found = round((voters + additional) * turnout)
+    voters = max(voters, found - additional)
     mobile = min(found, round(found * rng.uniform(0.0, 0.04)))
     invalid = min(found, round(found * rng.uniform(0.002, 0.015)))
     valid = found - invalid

@@ -13,6 +13,7 @@ from shailoo.elections import pages as elections_pages
 from shailoo.geography import api as geography_api
 from shailoo.geography import pages as geography_pages
 from shailoo.polling import api as polling_api
+from shailoo.polling import pages as polling_pages
 from shailoo.register import api as register_api
 from shailoo.register import pages as register_pages
 from shailoo.results import api as results_api
@@ -22,8 +23,8 @@ from shailoo.web import pages as web_pages
 ROUTERS = (web_pages.router, auth_pages.router, auth_api.router, audit_api.router,
            geography_pages.router, geography_api.router, elections_pages.router,
            elections_api.router, candidates_api.router, results_api.router, results_pages.router,
-           polling_api.router, polling_api.polling_router, register_api.router,
-           register_pages.router)
+           polling_api.router, polling_api.polling_router, polling_pages.router,
+           register_api.router, register_pages.router)
 
 
 def include_routers(app: FastAPI) -> None:

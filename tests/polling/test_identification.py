@@ -4,11 +4,8 @@ every refusal named, one ballot per person even when two devices race."""
 from __future__ import annotations
 
 import threading
-from datetime import UTC, datetime
-from typing import Any
 
 import pytest
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy import func, select
 
 from shailoo.db import make_engine, make_session_factory
@@ -16,43 +13,8 @@ from shailoo.errors import Forbidden, InvalidInput
 from shailoo.polling import identification, service
 from shailoo.polling.models import BallotIssue, IdentificationEvent
 from shailoo.polling.rules import Answer, Placement, answer_before_ballot, method_problem
-from shailoo.polling.schemas import IdentificationBatchIn
-from shailoo.polling.signing import public_key_hex, sign
-from shailoo.register import lists
-from tests.register.factories import ACTOR, import_rows, make_register_country, voter
-
-KEYS = {d: Ed25519PrivateKey.from_private_bytes(bytes([i + 1]) * 32)
-        for i, d in enumerate(("id-1001-a", "id-1001-b", "id-1002"))}
-STATION = {"id-1001-a": "1001", "id-1001-b": "1001", "id-1002": "1002"}
-ROWS = [voter(1, "Асанова", "Жылдыз"),  # 1001
-        voter(2, "Орозов", "Бакыт", sex="M", street="Өмүрбекова"),  # 1002
-        voter(3, "Иманов", "Марат", sex="M", deceased="1"),
-        voter(4, "Ли", "Анна", street="Неизвестная")]  # no station
-AT = datetime(2027, 2, 28, 9, 30, tzinfo=UTC)
-
-
-def setup_country(session: Any) -> int:
-    election = make_register_country(session)
-    import_rows(session, ROWS)
-    lists.build_lists(session, ACTOR, election)
-    service.save_operator(session, ACTOR, "op-1", "Асанов Бакыт", certified=True)
-    for device, key in KEYS.items():
-        service.register_device(session, ACTOR, device, "identification", STATION[device],
-                                public_key_hex(key))
-        service.put_on_duty(session, ACTOR, device, "op-1")
-    return election
-
-
-def batch(election: int, device: str, events: list[tuple[str, str]], method: str = "fingerprint",
-          reason: str | None = None, key: Ed25519PrivateKey | None = None) -> IdentificationBatchIn:
-    body: dict[str, Any] = {
-        "device_id": device, "station": STATION[device], "election_id": election,
-        "events": [{"event_id": eid, "pin": pin, "method": method, "at": AT.isoformat(),
-                    **({"fallback_reason": reason} if reason else {})} for eid, pin in events],
-        "signature": "0" * 128}
-    unsigned = IdentificationBatchIn.model_validate(body)
-    body["signature"] = sign(key or KEYS[device], unsigned.document())
-    return IdentificationBatchIn.model_validate(body)
+from tests.polling.factories import AT, KEYS, ROWS, STATION, batch, setup_country
+from tests.register.factories import ACTOR
 
 
 def answers(result: list[identification.EventAnswer]) -> list[tuple[str, str | None]]:

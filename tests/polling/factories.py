@@ -1,0 +1,93 @@
+"""Polling-day test data built through the real services: the register country with lists
+built, identification devices with an operator on duty, signed identification batches and
+station reports."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, datetime, timedelta, timezone
+from typing import Any
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from sqlalchemy.orm import Session
+
+from shailoo.polling import identification, service
+from shailoo.polling.schemas import IdentificationBatchIn, StationReportIn
+from shailoo.polling.signing import public_key_hex, sign
+from shailoo.register import lists
+from tests.register.factories import ACTOR, import_rows, make_register_country, voter
+
+KEYS = {d: Ed25519PrivateKey.from_private_bytes(bytes([i + 1]) * 32)
+        for i, d in enumerate(("id-1001-a", "id-1001-b", "id-1002"))}
+STATION = {"id-1001-a": "1001", "id-1001-b": "1001", "id-1002": "1002"}
+ROWS = [voter(1, "Асанова", "Жылдыз"),  # 1001
+        voter(2, "Орозов", "Бакыт", sex="M", street="Өмүрбекова"),  # 1002
+        voter(3, "Иманов", "Марат", sex="M", deceased="1"),
+        voter(4, "Ли", "Анна", street="Неизвестная")]  # no station
+AT = datetime(2027, 2, 28, 9, 30, tzinfo=UTC)
+BISHKEK = timezone(timedelta(hours=6))  # Asia/Bishkek has no daylight saving time
+
+
+def local(hour: int, minute: int = 0, tz: timezone = BISHKEK) -> datetime:
+    """A time on the test election's polling day (28 February 2027), Bishkek time."""
+    return datetime(2027, 2, 28, hour, minute, tzinfo=tz)
+
+
+def setup_country(session: Session, rows: Sequence[dict[str, str]] = ROWS) -> int:
+    """The register country with ``rows`` imported, lists built, the devices of KEYS
+    registered and operator op-1 (certified) on duty at each; returns the election id."""
+    election = make_register_country(session)
+    import_rows(session, rows)
+    lists.build_lists(session, ACTOR, election)
+    service.save_operator(session, ACTOR, "op-1", "Асанов Бакыт", certified=True)
+    for device, key in KEYS.items():
+        service.register_device(session, ACTOR, device, "identification", STATION[device],
+                                public_key_hex(key))
+        service.put_on_duty(session, ACTOR, device, "op-1")
+    return election
+
+
+def batch(election: int, device: str, events: Sequence[tuple[str, str] | tuple[str, str, datetime]],
+          method: str = "fingerprint", reason: str | None = None,
+          key: Ed25519PrivateKey | None = None, station: str | None = None
+          ) -> IdentificationBatchIn:
+    """A batch of (event id, pin[, at]) signed by ``device`` (or ``key``); ``at`` defaults
+    to AT."""
+    body: dict[str, Any] = {
+        "device_id": device, "station": station or STATION.get(device, "1001"),
+        "election_id": election,
+        "events": [{"event_id": e[0], "pin": e[1], "method": method,
+                    "at": (e[2] if len(e) > 2 else AT).isoformat(),  # type: ignore[misc]
+                    **({"fallback_reason": reason} if reason else {})} for e in events],
+        "signature": "0" * 128}
+    unsigned = IdentificationBatchIn.model_validate(body)
+    body["signature"] = sign(key or KEYS[device], unsigned.document())
+    return IdentificationBatchIn.model_validate(body)
+
+
+def issue(session: Session, election: int, device: str, pins_at: Sequence[tuple[str, datetime]],
+          prefix: str = "ev") -> list[str]:
+    """Identify each (pin, at) at ``device`` (event ids ``prefix-NNNNNN``); return the answers."""
+    events = [(f"{prefix}-{i:06d}", pin, at) for i, (pin, at) in enumerate(pins_at)]
+    return [a.answer for a in identification.record_batch(session, batch(election, device,
+                                                                          events))]
+
+
+def report(election: int, station: str, kind: str, at: datetime, report_id: str,
+           voters: int | None = None, reason: str | None = None,
+           device: str | None = None) -> StationReportIn:
+    """A station report; with ``device`` it names the device and carries its signature."""
+    body: dict[str, Any] = {"report_id": report_id, "election_id": election,
+                            "station": station, "kind": kind, "at": at.isoformat()}
+    if voters is not None:
+        body["voters"] = voters
+    if reason is not None:
+        body["reason"] = reason
+    if device is None:
+        return StationReportIn.model_validate(body)
+    body["device_id"] = device
+    unsigned = StationReportIn.model_validate(body)
+    return unsigned.model_copy(update={"signature": sign(KEYS[device], unsigned.document())})
+
+
+__all__ = ["ACTOR", "voter"]
