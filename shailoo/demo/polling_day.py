@@ -60,6 +60,16 @@ class DaySummary:
     cases: dict[str, int] = field(default_factory=dict)
 
 
+@dataclass(frozen=True)
+class DayShape:
+    """How often things go wrong: a device offline for hours, a station whose paper list and
+    box hold extra ballots, a voter who tries again (here or at another station)."""
+
+    offline: float = 0.05
+    extra_ballots: float = 0.03
+    second_attempt: float = 0.003
+
+
 @dataclass
 class StationDay:
     """One station's plan: identifications (event id, pin, method, reason, when), the hours
@@ -77,14 +87,15 @@ class StationDay:
 def _arrival(rng: random.Random, opens: datetime, closes: datetime) -> datetime:
     """A voter's time of arrival: a morning and an evening peak over a steady stream."""
     span = (closes - opens).total_seconds()
-    shape = rng.random()
-    share = rng.betavariate(2, 5) if shape < 0.4 else (
-        rng.betavariate(5, 2) if shape < 0.75 else rng.random())
+    peak = rng.random()
+    share = rng.betavariate(2, 5) if peak < 0.4 else (
+        rng.betavariate(5, 2) if peak < 0.75 else rng.random())
     return opens + timedelta(seconds=int(share * (span - 1)))
 
 
 def plan_day(rng: random.Random, seed: int, pins: dict[str, list[str]],
-             zones: dict[str, str], day: date, config: PollingConfig) -> list[StationDay]:
+             zones: dict[str, str], day: date, config: PollingConfig,
+             shape: DayShape = DayShape()) -> list[StationDay]:
     """Who comes to vote at each station and when, which devices go offline, which stations
     hold extra ballots, and a few voters who try again at another station. Pure."""
     plans = []
@@ -101,16 +112,16 @@ def plan_day(rng: random.Random, seed: int, pins: dict[str, list[str]],
             events.append((f"{code}-{seed}-{n:06d}", pin, method, reason,
                            _arrival(rng, opens, closes)))
         plan = StationDay(code, zones[code], sorted(events, key=lambda e: e[4]))
-        if rng.random() < 0.05:
+        if rng.random() < shape.offline:
             start = opens + timedelta(hours=rng.randint(1, 5))
             plan.offline = (start, start + timedelta(hours=rng.randint(2, 4)))
-        if rng.random() < 0.03:
+        if rng.random() < shape.extra_ballots:
             plan.extra_ballots = rng.randint(8, 40)
         plans.append(plan)
     by_code = {p.code: p for p in plans}
     for plan in plans:
         for event_id, pin, _m, _r, at in list(plan.events):
-            if rng.random() < 0.003:  # the same voter again: here, or at another station
+            if rng.random() < shape.second_attempt:  # the same voter again
                 others = [c for c in by_code if c != plan.code]
                 target = by_code[rng.choice(others)] if others and rng.random() < 0.5 \
                     else plan
@@ -206,7 +217,8 @@ def _step(sender: Sender, plan: StationDay, *, now: datetime, config: PollingCon
 
 def play_polling_day(session_factory: Callable[[], Session], base: str, seed: int,
                      stations: int | None, minutes: float,
-                     log: Callable[[str], None] = print) -> DaySummary:
+                     log: Callable[[str], None] = print,
+                     shape: DayShape = DayShape()) -> DaySummary:
     """Play the day against the server at ``base``; return what happened."""
     with session_factory() as session:
         election_id = advance_demo_election(session, ACTOR, ElectionStatus.POLLING)
@@ -218,7 +230,7 @@ def play_polling_day(session_factory: Callable[[], Session], base: str, seed: in
     chosen = sorted(listed)[:stations] if stations else sorted(listed)
     rng = random.Random(f"{seed}:polling-day")
     plans = plan_day(rng, seed, {c: listed[c] for c in chosen}, zones,
-                     election.polling_date, config)
+                     election.polling_date, config, shape)
     summary = DaySummary(stations=len(plans), offline=[p.code for p in plans if p.offline],
                          mismatched=[p.code for p in plans if p.extra_ballots],
                          double_votes=sum(e[0].endswith("-again") for p in plans

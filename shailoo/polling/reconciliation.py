@@ -91,12 +91,10 @@ def open_cases(session: Session, actor: str, election_id: int) -> dict[str, int]
                                           tec_code=row["tec"], status="open", opened_at=now)
                 session.add(case)
                 change = "opened"
-            elif case is not None and case.counts != counts:
-                if row["flagged"]:
-                    change = "reopened" if case.status != "open" else "updated"
-                    case.status = "open"
-                elif case.status == "open":
-                    change, case.status = "cleared", "cleared"
+            elif case is not None:
+                change = _case_change(case, counts, row)
+                if change is not None:
+                    case.status = "cleared" if change == "cleared" else "open"
             if change is None or case is None:
                 continue
             case.counts, case.differences = counts, row["differences"]
@@ -107,6 +105,23 @@ def open_cases(session: Session, actor: str, election_id: int) -> dict[str, int]
                          {"election_id": election_id, "counts": counts,
                           "largest": row["largest"]})
     return done
+
+
+def _case_change(case: ReconciliationCase, counts: dict[str, Any],
+                 row: dict[str, Any]) -> str | None:
+    """What happens to an existing case: an open case is brought up to date while beyond
+    tolerance and cleared once within it (new counts or new tolerances); a cleared case is
+    reopened once beyond tolerance again; a resolved case only when its counts change."""
+    if case.status == "open":
+        if not row["flagged"]:
+            return "cleared"
+        moved = case.counts != counts or case.differences != row["differences"]
+        return "updated" if moved else None
+    if not row["flagged"]:
+        return None
+    if case.status == "cleared" or case.counts != counts:
+        return "reopened"
+    return None
 
 
 def list_cases(session: Session, election_id: int, tec: str | None = None,

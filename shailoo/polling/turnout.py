@@ -4,7 +4,10 @@ curve per unit and a flag on stations whose turnout jumps between two reports.
 
 An hour is published once it has passed: on the clock, or in the data (a ballot issued at
 or after it, which is how a replayed or simulated day publishes too). Hours are local to
-each station (abroad stations use their country's zone where the settings name one).
+each station (abroad stations use their country's zone where the settings name one), so a
+unit's hour is published once it has passed in the zone of every station of the unit (a
+station abroad west of Bishkek publishes its 10:00 figure after Bishkek's); the answer's
+``published_hours`` are the home zone's.
 """
 
 from __future__ import annotations
@@ -39,11 +42,13 @@ def clock_hours(config: PollingConfig) -> list[str]:
 
 @dataclass(frozen=True)
 class StationCounts:
-    """Ballots issued at one station before each hour of the day, and so far."""
+    """Ballots issued at one station before each hour of the day, and so far; ``cutoffs``
+    are the UTC instants of those hours in the station's own time zone."""
 
     registered: int
     before: tuple[int, ...]
     live: int
+    cutoffs: tuple[datetime, ...] = ()
 
 
 def _count_before(session: Session, election_id: int, cutoffs: list[datetime],
@@ -69,17 +74,18 @@ def station_counts(session: Session, election_id: int, hours: list[str]
         zones.setdefault(config.zone_of(s.country, s.kind is StationKind.ABROAD),
                          []).append(s.code)
     counted: dict[str, tuple[tuple[int, ...], int]] = {}
-    home: list[datetime] = [local_instant(election.polling_date, h, config.timezone)
-                            for h in hours]
+    instants = {zone: tuple(local_instant(election.polling_date, h, zone) for h in hours)
+                for zone in {config.timezone, *zones}}
+    home = list(instants[config.timezone])
     counted.update(_count_before(session, election_id, home, None))
     for zone, codes in zones.items():
         if zone != config.timezone:
-            cutoffs = [local_instant(election.polling_date, h, zone) for h in hours]
-            counted.update(_count_before(session, election_id, cutoffs, codes))
+            counted.update(_count_before(session, election_id, list(instants[zone]), codes))
     sizes = lists.station_sizes(session, election_id)
     empty = (tuple(0 for _ in hours), 0)
-    return ({code: StationCounts(sizes.get(code, 0), *counted.get(code, empty))
-             for codes in zones.values() for code in codes}, home)
+    return ({code: StationCounts(sizes.get(code, 0), *counted.get(code, empty),
+                                 cutoffs=instants[zone])
+             for zone, codes in zones.items() for code in codes}, home)
 
 
 def _unit(level: str, code: str, station: Any) -> str:
@@ -106,36 +112,42 @@ def turnout(session: Session, election_id: int, level: str = "region",
     latest = session.execute(select(func.max(BallotIssue.issued_at)).where(
         BallotIssue.election_id == election_id)).scalar()
     clock = max(now or utcnow(), latest or datetime.min.replace(tzinfo=UTC))
-    passed = [i for i, at in enumerate(instants) if at <= clock]
     stations = {s.code: s for s in geography.public_list_stations(session)}
     units: dict[str, dict[str, Any]] = {}
     for code, c in counts.items():
         unit = _unit(level, code, stations[code])
         row = units.setdefault(unit, {"unit": unit, "registered": 0, "identified": 0,
-                                      "before": [0] * len(hours)})
+                                      "before": [0] * len(hours),
+                                      "passed": [True] * len(hours)})
         row["registered"] += c.registered
         row["identified"] += c.live
         row["before"] = [a + b for a, b in zip(row["before"], c.before, strict=True)]
-    published = [hours[i] for i in passed if hours[i] in config.turnout_hours]
+        # an hour of a unit is passed once it has passed in the zone of each of its stations
+        row["passed"] = [p and at <= clock for p, at in zip(row["passed"], c.cutoffs,
+                                                             strict=True)]
+    published = [h for h, at in zip(hours, instants, strict=True)
+                 if at <= clock and h in config.turnout_hours]
     rows = []
     for unit in sorted(units):
         row = units.pop(unit)
-        before = row.pop("before")
-        at_hour = {hours[i]: share(before[i], row["registered"]) for i in passed}
+        before, passed = row.pop("before"), row.pop("passed")
+        at_hour = {hours[i]: share(before[i], row["registered"])
+                   for i in range(len(hours)) if passed[i]}
         out = {**row, "turnout": share(row["identified"], row["registered"]),
-               "published": {h: at_hour[h] for h in published},
+               "published": {h: v for h, v in at_hour.items() if h in config.turnout_hours},
                "curve": {h: at_hour[h] for h in curve_hours if h in at_hour}}
         if level == "station":
-            out["jumps"] = [j.to_dict() for j in jumps(
-                [(h, at_hour[h]) for h in published], config.jump_limit)]
+            out["jumps"] = [j.to_dict() for j in jumps(list(out["published"].items()),
+                                                       config.jump_limit)]
         rows.append(out)
     return {"election_id": election_id, "level": level, "hours": config.turnout_hours,
             "published_hours": published, "curve_hours": curve_hours,
-            "jump_limit": config.jump_limit, "as_of": clock.isoformat(), "rows": rows}
+            "jump_limit": config.jump_limit, "as_of": clock.astimezone(UTC).isoformat(), "rows": rows}
 
 
-def jumping_stations(session: Session, election_id: int) -> list[dict[str, Any]]:
+def jumping_stations(session: Session, election_id: int,
+                     now: datetime | None = None) -> list[dict[str, Any]]:
     """Stations whose published turnout rose by more than the limit between two reports,
     largest rise first."""
-    rows = [r for r in turnout(session, election_id, "station")["rows"] if r["jumps"]]
+    rows = [r for r in turnout(session, election_id, "station", now)["rows"] if r["jumps"]]
     return sorted(rows, key=lambda r: -max(j["rise"] for j in r["jumps"]))

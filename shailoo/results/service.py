@@ -105,6 +105,7 @@ def submit_batch(session: Session, items: list[tuple[ProtocolIn, str | None]]
         devices = polling.device_keys(session, [p.device_id for p, a in items
                                                 if a is None and p.device_id])
         prepared: list[ingest.Prepared] = []
+        refused: list[audit.Entry] = []
         for protocol, actor in items:
             try:
                 if actor is not None and protocol.source is Source.SCANNER:
@@ -114,13 +115,24 @@ def submit_batch(session: Session, items: list[tuple[ProtocolIn, str | None]]
                 ready = engine.prepare(protocol, who, now)
             except ShailooError as exc:
                 answers.append(exc)
+                if actor is None and isinstance(exc, Forbidden):
+                    refused.append(_refusal(protocol, exc))
                 continue
             answers.append(ready)  # a duplicate may repeat one of this very batch
             if ready.duplicate_of is None:
                 prepared.append(ready)
         ingest.write(session, prepared, now)
-        audit.record_many(session, [_received(p) for p in prepared])
+        audit.record_many(session, [_received(p) for p in prepared] + refused)
     return [_batch_answer(a) for a in answers]
+
+
+def _refusal(protocol: ProtocolIn, refusal: Forbidden) -> audit.Entry:
+    """The audit record of a refused device upload (unknown or revoked device, another
+    station, a bad signature)."""
+    device = protocol.device_id or "unnamed"
+    return audit.Entry(f"device:{device}", "polling.upload_refused", "device", device, {
+        "station": protocol.station, "contest": protocol.contest_id, "code": refusal.code,
+        "reason": refusal.message, "content_hash": digest(protocol.document())})
 
 
 def _batch_answer(answer: SubmitOutcome | ShailooError | ingest.Prepared

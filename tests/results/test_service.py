@@ -179,3 +179,16 @@ def test_a_batch_takes_each_protocol_on_its_own(session, counting):
     assert unsigned.code == "results.signature_required"
     assert by_person.code == "results.scanner_needs_device"
     assert totals(session, counting.list_contest)["*"]["stations_reporting"] == 1
+
+
+def test_a_refused_scanner_upload_is_audited(session, counting):
+    records = audit.count_records(session)
+    forged = protocol(counting.list_contest, source="scanner", device_id="abb-1001")
+    forged = forged.model_copy(update={"signature": "ab" * 64})
+    with pytest.raises(Forbidden):
+        service.submit_from_device(session, forged)
+    assert audit.count_records(session) == records + 1
+    (last,) = audit.list_records(session, limit=1)
+    assert (last.action, last.object_id) == ("polling.upload_refused", "abb-1001")
+    assert last.change["code"] == "polling.bad_signature"
+    assert audit.verify(session).fault is None
