@@ -185,6 +185,12 @@ class PeakRss:
         self._thread.join()
 
 
+def pct_ms(values: list[float], q: float) -> float:
+    """The ``q`` quantile of durations in seconds, in milliseconds."""
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))] * 1000
+
+
 def serve(url: str, workers: int = 1, **env: str) -> tuple[subprocess.Popen[bytes], str]:
     """Start the app with uvicorn in a child process on ``url`` (extra SHAILOO_* settings in
     ``env``); return the process and its base URL once /healthz answers."""

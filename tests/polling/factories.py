@@ -15,7 +15,15 @@ from shailoo.polling import identification, service
 from shailoo.polling.schemas import IdentificationBatchIn, StationReportIn
 from shailoo.polling.signing import public_key_hex, sign
 from shailoo.register import lists
-from tests.register.factories import ACTOR, import_rows, make_register_country, voter
+from shailoo.results import service as results
+from tests.register.factories import (
+    ACTOR,
+    import_addresses,
+    import_rows,
+    make_register_country,
+    voter,
+)
+from tests.results.conftest import Counting, make_counting, protocol
 
 KEYS = {d: Ed25519PrivateKey.from_private_bytes(bytes([i + 1]) * 32)
         for i, d in enumerate(("id-1001-a", "id-1001-b", "id-1002"))}
@@ -37,6 +45,21 @@ def setup_country(session: Session, rows: Sequence[dict[str, str]] = ROWS) -> in
     """The register country with ``rows`` imported, lists built, the devices of KEYS
     registered and operator op-1 (certified) on duty at each; returns the election id."""
     election = make_register_country(session)
+    _lists_and_devices(session, election, rows)
+    return election
+
+
+def setup_counting(session: Session, rows: Sequence[dict[str, str]] = ROWS) -> Counting:
+    """The results test election in counting (ballots set, scanner abb-1001 at 1001) with
+    the register, lists and identification devices of ``setup_country``."""
+    counting = make_counting(session)
+    import_addresses(session)
+    _lists_and_devices(session, counting.election_id, rows)
+    return counting
+
+
+def _lists_and_devices(session: Session, election: int, rows: Sequence[dict[str, str]]
+                       ) -> None:
     import_rows(session, rows)
     lists.build_lists(session, ACTOR, election)
     service.save_operator(session, ACTOR, "op-1", "Асанов Бакыт", certified=True)
@@ -44,7 +67,30 @@ def setup_country(session: Session, rows: Sequence[dict[str, str]] = ROWS) -> in
         service.register_device(session, ACTOR, device, "identification", STATION[device],
                                 public_key_hex(key))
         service.put_on_duty(session, ACTOR, device, "op-1")
-    return election
+
+
+def counted(session: Session, counting: Counting, station: str, source: str = "manual",
+            votes: tuple[int, int, int, int] = (2, 1, 1, 0), invalid: int = 0,
+            **lines: int) -> None:
+    """A counted protocol of the nationwide contest: ballots found in the stationary box
+    and issued at the station are the votes plus ``invalid``, unless ``lines`` say
+    otherwise; manual from a nationwide member, scanner signed by abb-1001 (station 1001)."""
+    found = sum(votes) + invalid
+    base = protocol(counting.list_contest, station=station, source=source)
+    p = base.model_copy(update={
+        "votes": dict(zip(["ala", "ynt", "jan", "against"], votes, strict=True)),
+        "lines": dict(base.lines) | {
+            "ballots_issued_early": 0, "ballots_issued_station": found,
+            "ballots_issued_mobile": 0, "ballots_cancelled": 1500 - found,
+            "ballots_found_stationary": found, "ballots_found_mobile": 0,
+            "ballots_invalid": invalid} | lines})
+    if source == "scanner":
+        p = p.model_copy(update={"device_id": "abb-1001"})
+        p = p.model_copy(update={"signature": sign(counting.scanner_key, p.document())})
+        outcome = results.submit_from_device(session, p)
+    else:
+        outcome = results.submit(session, ACTOR, p)
+    assert outcome.status.value == "accepted", outcome
 
 
 def batch(election: int, device: str, events: Sequence[tuple[str, str] | tuple[str, str, datetime]],

@@ -254,7 +254,8 @@ class Server:
             pass
 
     def log_tail(self) -> str:
-        return self.log.read_text(errors="replace")[-4000:] if self.log.exists() else ""
+        lines = self.log.read_text(errors="replace").splitlines() if self.log.exists() else []
+        return "\n".join(line[:300] for line in lines[-80:])
 
 
 @pytest.fixture

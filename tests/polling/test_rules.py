@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import math
 from datetime import UTC, date, datetime
+from itertools import pairwise
 
 import pytest
 from hypothesis import given
@@ -221,7 +222,7 @@ def test_a_first_report_is_compared_with_opening_and_the_limit_itself_is_no_jump
 def test_jumps_match_a_naive_oracle(values, limit):
     series = [(f"{10 + i:02d}:00", v) for i, v in enumerate(values)]
     known = [("opening", 0.0)] + [(h, v) for h, v in series if v is not None]
-    expected = [(a[0], b[0]) for a, b in zip(known, known[1:], strict=False)
+    expected = [(a[0], b[0]) for a, b in pairwise(known)
                 if b[1] - a[1] > limit + 1e-9]
     assert [(j.before, j.after) for j in jumps(series, limit)] == expected
 
