@@ -36,4 +36,10 @@ LABELS = [
     N_("%(n)s voters"), N_("No."), N_("PIN"), N_("Surname"), N_("Given name"),
     N_("Patronymic"), N_("Born"), N_("Address"),
     N_("Voter list of polling station %(code)s"),
+    # polling day: station status, reconciliation counts and cases (shailoo/polling/templates)
+    N_("station_not_opened"), N_("station_opened"), N_("station_suspended"),
+    N_("station_closed"), N_("station_protocol_sent"),
+    N_("count_identified"), N_("count_signed"), N_("count_issued"), N_("count_scanner"),
+    N_("count_manual"),
+    N_("case_open"), N_("case_cleared"), N_("case_resolved"),
 ]
