@@ -13,6 +13,7 @@ from shailoo.errors import ConfigError
 Language = Literal["ky", "ru", "en"]
 LANGUAGES: tuple[Language, ...] = ("ky", "ru", "en")
 DEV_SECRET_KEY = "dev-only-secret-key-change-me-0123456789"
+DEV_BIOMETRIC_KEY = "ZGV2LW9ubHktYmlvbWV0cmljLWtleS0zMi1ieXRlcyE="  # base64 of 32 bytes
 
 
 class Settings(BaseSettings):
@@ -40,6 +41,12 @@ class Settings(BaseSettings):
         ge=1,
         description="Public \"where do I vote\" lookups allowed per client address and minute.",
     )
+    biometric_key: str = Field(
+        default=DEV_BIOMETRIC_KEY,
+        description="AES-256-GCM key that encrypts biometric templates at rest: 32 bytes in "
+                    "base64. Changing it makes stored templates unreadable; keep it apart from "
+                    "the database backups.",
+    )
     production: bool = Field(
         default=False,
         description="Refuse to start with the development secret key when true.",
@@ -53,6 +60,20 @@ class Settings(BaseSettings):
             raise ValueError("must be a sqlite:// or postgresql+psycopg:// URL")
         if value.startswith("postgresql://"):
             value = "postgresql+psycopg://" + value.removeprefix("postgresql://")
+        return value
+
+    @field_validator("biometric_key")
+    @classmethod
+    def _aes_key(cls, value: str) -> str:
+        import base64
+        import binascii
+
+        try:
+            raw = base64.b64decode(value, validate=True)
+        except (binascii.Error, ValueError) as exc:
+            raise ValueError("must be base64") from exc
+        if len(raw) != 32:
+            raise ValueError("must be 32 bytes (AES-256) in base64")
         return value
 
     @field_validator("timezone")
@@ -71,6 +92,9 @@ class Settings(BaseSettings):
         if self.production and self.secret_key == DEV_SECRET_KEY:
             raise ConfigError("config.insecure_secret_key",
                               "SHAILOO_SECRET_KEY must be set when SHAILOO_PRODUCTION is true")
+        if self.production and self.biometric_key == DEV_BIOMETRIC_KEY:
+            raise ConfigError("config.insecure_biometric_key",
+                              "SHAILOO_BIOMETRIC_KEY must be set when SHAILOO_PRODUCTION is true")
 
 
 @lru_cache(maxsize=1)

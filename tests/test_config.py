@@ -26,6 +26,7 @@ def test_env_vars_are_read(monkeypatch):
     monkeypatch.setenv("SHAILOO_SECRET_KEY", KEY)
     monkeypatch.setenv("SHAILOO_DEFAULT_LANGUAGE", "ky")
     monkeypatch.setenv("SHAILOO_TIMEZONE", "UTC")
+    monkeypatch.setenv("SHAILOO_BIOMETRIC_KEY", "QUJDREVGR0hJSktMTU5PUFFSU1RVVldYWVphYmNkZWY=")
     monkeypatch.setenv("SHAILOO_PRODUCTION", "true")
     s = get_settings()
     assert (s.database_url, s.secret_key, s.default_language, s.timezone, s.production) == (
@@ -57,6 +58,7 @@ def test_production_needs_a_real_secret_key(monkeypatch):
     with pytest.raises(ConfigError, match="SHAILOO_SECRET_KEY must be set"):
         get_settings()
     monkeypatch.setenv("SHAILOO_SECRET_KEY", KEY)
+    monkeypatch.setenv("SHAILOO_BIOMETRIC_KEY", "QUJDREVGR0hJSktMTU5PUFFSU1RVVldYWVphYmNkZWY=")
     get_settings.cache_clear()
     assert get_settings().production is True
 
@@ -64,3 +66,17 @@ def test_production_needs_a_real_secret_key(monkeypatch):
 def test_settings_are_frozen():
     with pytest.raises(ValidationError):
         Settings().default_language = "en"
+
+
+def test_production_refuses_the_development_biometric_key(monkeypatch):
+    monkeypatch.setenv("SHAILOO_SECRET_KEY", KEY)
+    monkeypatch.setenv("SHAILOO_PRODUCTION", "true")
+    with pytest.raises(ConfigError) as exc:
+        get_settings()
+    assert exc.value.code == "config.insecure_biometric_key"
+
+
+def test_the_biometric_key_is_32_bytes_of_base64(monkeypatch):
+    monkeypatch.setenv("SHAILOO_BIOMETRIC_KEY", "c2hvcnQ=")
+    with pytest.raises(ValidationError):
+        get_settings()

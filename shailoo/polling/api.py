@@ -5,10 +5,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Body, Depends
+from fastapi import APIRouter, Body, Depends, Path
 from sqlalchemy.orm import Session
 
 from shailoo.auth.rules import Permission
+from shailoo.elections import service as elections
 from shailoo.geography import service as geography
 from shailoo.polling import identification, reconciliation, reports, service, turnout
 from shailoo.polling.schemas import (
@@ -56,7 +57,8 @@ def on_duty(device_id: str, data: DutyIn,
 
 
 @polling_router.put("/operators/{operator_id}")
-def save_operator(operator_id: str, data: OperatorIn,
+def save_operator(data: OperatorIn,
+                  operator_id: str = Path(pattern=r"^[A-Za-z0-9_.-]{1,60}$"),
                   guard: Guard = Depends(require(Permission.POLLING_MANAGE)),
                   session: Session = Depends(get_session)) -> dict[str, Any]:
     """Add an operator or set their certification (withdrawing it takes them off duty)."""
@@ -95,6 +97,7 @@ def station_report(report: StationReportIn,
 @polling_router.get("/{election_id}/settings")
 def settings(election_id: int, session: Session = Depends(get_session)) -> dict[str, Any]:
     """The election's polling-day settings (hours, zones, publication, tolerances)."""
+    elections.public_get_election(session, election_id)
     return service.polling_config(session, election_id).to_dict()
 
 
@@ -124,6 +127,7 @@ def jumps(election_id: int, session: Session = Depends(get_session)) -> list[dic
 def stations(election_id: int, session: Session = Depends(get_session)
              ) -> list[dict[str, Any]]:
     """Every station's status: not opened, opened, suspended, closed, protocol sent."""
+    elections.public_get_election(session, election_id)
     return list(reports.station_statuses(session, election_id).values())
 
 
@@ -153,6 +157,7 @@ def open_cases(election_id: int, guard: Guard = Depends(require(Permission.POLLI
 def cases(election_id: int, tec: str | None = None, status: str | None = None,
           session: Session = Depends(get_session)) -> list[dict[str, Any]]:
     """Reconciliation cases, largest difference first (public, as the figures are)."""
+    elections.public_get_election(session, election_id)
     return reconciliation.list_cases(session, election_id, tec, status)
 
 

@@ -142,7 +142,8 @@ def turnout(session: Session, election_id: int, level: str = "region",
         rows.append(out)
     return {"election_id": election_id, "level": level, "hours": config.turnout_hours,
             "published_hours": published, "curve_hours": curve_hours,
-            "jump_limit": config.jump_limit, "as_of": clock.astimezone(UTC).isoformat(), "rows": rows}
+            "jump_limit": config.jump_limit, "as_of": clock.astimezone(UTC).isoformat(),
+            "rows": rows}
 
 
 def jumping_stations(session: Session, election_id: int,

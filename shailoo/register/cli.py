@@ -204,15 +204,15 @@ def check_duplicates() -> None:
 def cases(status: str = typer.Option("open", help="open, same_person, different_people or "
                                                   "all"),
           limit: int = typer.Option(50, min=1, help="at most this many")) -> None:
-    """Likely-duplicate review cases, oldest first, as CSV (id first)."""
+    """Likely-duplicate review cases (by name and birth date, or by fingerprints), oldest
+    first, as CSV (id first)."""
     with cli_session() as session:
         rows = duplicates.cases(session, None if status == "all" else status, limit)
     from shailoo.kit.importing import write_csv
 
-    write_csv(sys.stdout, ["id", "status", "birth_date", "pin_a", "name_a", "pin_b", "name_b",
-                           "blocked_pin"],
-              ([c["id"], c["status"], c["birth_date"], c["pin_a"], c["name_a"], c["pin_b"],
-                c["name_b"], c["blocked_pin"]] for c in rows))
+    header = ["id", "status", "kind", "score", "birth_date", "pin_a", "name_a", "pin_b",
+              "name_b", "blocked_pin"]
+    write_csv(sys.stdout, header, ([c[h] for h in header] for c in rows))
 
 
 @app.command("decide")

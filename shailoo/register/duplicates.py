@@ -56,9 +56,32 @@ def find_duplicates(session: Session, actor: str) -> dict[str, int]:
     return counts
 
 
+def open_biometric_cases(session: Session, actor: str, pairs: list[tuple[str, str, float]],
+                         detail: dict[str, Any]) -> int:
+    """Open a review case for each new pair (earlier PIN, later PIN, score) whose templates
+    matched in biometric de-duplication; a pair already under review (either order, any
+    kind) is left as it is. Returns the number of new cases (audited with ``detail``)."""
+    with unit_of_work(session):
+        existing = {frozenset(p) for p in session.execute(
+            select(DuplicateCase.pin_a, DuplicateCase.pin_b)).tuples()}
+        now = utcnow()
+        new = []
+        for a, b, score in pairs:
+            if a != b and frozenset((a, b)) not in existing:
+                existing.add(frozenset((a, b)))
+                new.append(DuplicateCase(pin_a=a, pin_b=b, kind="biometric",
+                                         score=round(score, 4), status="open", found_at=now))
+        session.add_all(new)
+        session.flush()
+        audit.record(session, actor, "register.biometric_duplicates", "register", "duplicates",
+                     {**detail, "pairs": len(pairs), "new_cases": len(new)})
+    return len(new)
+
+
 def _case_out(c: DuplicateCase, names: dict[str, str]) -> dict[str, Any]:
-    return {"id": c.id, "pin_a": c.pin_a, "name_a": names.get(c.pin_a), "pin_b": c.pin_b,
-            "name_b": names.get(c.pin_b), "birth_date": c.birth_date.isoformat(),
+    return {"id": c.id, "kind": c.kind, "score": c.score, "pin_a": c.pin_a,
+            "name_a": names.get(c.pin_a), "pin_b": c.pin_b, "name_b": names.get(c.pin_b),
+            "birth_date": c.birth_date.isoformat() if c.birth_date else None,
             "status": c.status, "blocked_pin": c.blocked_pin, "decided_by": c.decided_by,
             "reason": c.reason}
 

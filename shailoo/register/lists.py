@@ -23,6 +23,7 @@ from shailoo.kit.clock import utcnow
 from shailoo.kit.text import kyrgyz_sort_key
 from shailoo.register import rules
 from shailoo.register.models import (
+    AdditionalEntry,
     AddressChange,
     ConsularRegistration,
     DuplicateCase,
@@ -294,6 +295,17 @@ def listed_pins(session: Session, election_id: int) -> dict[str, list[str]]:
             .order_by(ListEntry.station_code, ListEntry.pin)):
         out.setdefault(str(code), []).append(pin)
     return out
+
+
+def station_pins(session: Session, election_id: int, station: str) -> list[str]:
+    """The PINs who may vote at a station: its list and its additional list."""
+    listed = session.execute(select(ListEntry.pin).where(
+        ListEntry.election_id == election_id, ListEntry.station_code == station,
+        ListEntry.excluded.is_(None))).scalars().all()
+    extra = session.execute(select(AdditionalEntry.pin).where(
+        AdditionalEntry.election_id == election_id,
+        AdditionalEntry.station_code == station)).scalars().all()
+    return sorted(set(listed) | set(extra))
 
 
 def over_capacity(session: Session, election_id: int) -> list[dict[str, Any]]:

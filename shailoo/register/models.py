@@ -229,7 +229,9 @@ class AddressChange(Base):
 
 
 class DuplicateCase(Base):
-    """Two PINs that are likely the same person, for a reviewer to decide."""
+    """Two PINs that are likely the same person, for a reviewer to decide: found by their
+    birth date and name (``demographic``) or by their fingerprints (``biometric``, with the
+    score; ``pin_b`` is then the later enrolment)."""
 
     __tablename__ = "register_duplicate_cases"
     __table_args__ = (Index("uq_register_duplicate_cases_pair", "pin_a", "pin_b", unique=True),)
@@ -237,8 +239,10 @@ class DuplicateCase(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     pin_a: Mapped[str] = mapped_column(String(14))
     pin_b: Mapped[str] = mapped_column(String(14))
-    birth_date: Mapped[date] = mapped_column(Date)
-    name_key: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(String(20), server_default="demographic")
+    score: Mapped[float | None] = mapped_column(Float)
+    birth_date: Mapped[date | None] = mapped_column(Date)
+    name_key: Mapped[str | None] = mapped_column(String(200))
     status: Mapped[str] = mapped_column(String(20), index=True)
     found_at: Mapped[datetime] = mapped_column(UtcDateTime())
     blocked_pin: Mapped[str | None] = mapped_column(String(14), index=True)

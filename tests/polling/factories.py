@@ -11,7 +11,7 @@ from typing import Any
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy.orm import Session
 
-from shailoo.polling import identification, service
+from shailoo.polling import identification, reports, service
 from shailoo.polling.schemas import IdentificationBatchIn, StationReportIn
 from shailoo.polling.signing import public_key_hex, sign
 from shailoo.register import lists
@@ -33,6 +33,9 @@ ROWS = [voter(1, "Асанова", "Жылдыз"),  # 1001
         voter(3, "Иманов", "Марат", sex="M", deceased="1"),
         voter(4, "Ли", "Анна", street="Неизвестная")]  # no station
 AT = datetime(2027, 2, 28, 9, 30, tzinfo=UTC)
+PINS_1001 = [ROWS[0]["pin"], *(voter(i)["pin"] for i in range(5, 13))]  # with MORE_ROWS
+MORE_ROWS = [*ROWS, *(voter(i) for i in range(5, 13))]  # nine voters listed at 1001
+EXACT = {"tolerance": {"absolute": 0, "share": 0}}  # settings: any difference is flagged
 BISHKEK = timezone(timedelta(hours=6))  # Asia/Bishkek has no daylight saving time
 
 
@@ -134,6 +137,27 @@ def report(election: int, station: str, kind: str, at: datetime, report_id: str,
     body["device_id"] = device
     unsigned = StationReportIn.model_validate(body)
     return unsigned.model_copy(update={"signature": sign(KEYS[device], unsigned.document())})
+
+
+def closing(session: Session, election: int, station: str, voters: int, rid: str) -> None:
+    """A closing report of ``station`` at 20:00 from a commission member."""
+    reports.submit_report(session, report(election, station, "closed", local(20), rid,
+                                          voters), "user:pec")
+
+
+def counting_day(session: Session) -> int:
+    """1001: 5 identified, 5 signed, 5 issued, scanner 4, manual 5. 1002: 1 identified,
+    4 signed. Tolerances exact."""
+    counting = setup_counting(session, MORE_ROWS)
+    election = counting.election_id
+    service.set_polling_config(session, ACTOR, election, EXACT)
+    issue(session, election, "id-1001-a", [(pin, local(9)) for pin in PINS_1001[:5]])
+    issue(session, election, "id-1002", [(ROWS[1]["pin"], local(9))], prefix="ev1002")
+    closing(session, election, "1001", 5, "close-1001")
+    closing(session, election, "1002", 4, "close-1002")
+    counted(session, counting, "1001", "manual", votes=(2, 1, 1, 0), invalid=1)
+    counted(session, counting, "1001", "scanner", votes=(2, 1, 1, 0), invalid=0)
+    return election
 
 
 __all__ = ["ACTOR", "voter"]

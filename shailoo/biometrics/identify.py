@@ -1,0 +1,123 @@
+"""Identification at the polling station: a captured template against the station's list
+(1:N over a few thousand, exact), and, when the voter is not found there, against the whole
+register (the approximate national index, exact re-scoring) to say where they are listed.
+Galleries are decrypted once per process and kept while no template changes."""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from shailoo.biometrics import dedup, matching
+from shailoo.biometrics.extractors import Sample, get_extractor
+from shailoo.biometrics.service import (
+    THRESHOLDS,
+    Gallery,
+    latest_template_id,
+    load_gallery,
+    pins_of,
+    refs_of,
+)
+from shailoo.biometrics.thresholds import modality_problem
+from shailoo.errors import InvalidInput
+from shailoo.register import lists
+
+STATION_TTL_SECONDS = 300.0  # lists may change (additional list) without a new template
+
+
+@dataclass
+class _Cached:
+    gallery: Gallery
+    revision: int
+    loaded: float
+    index: dedup.DedupIndex | None = None
+
+
+class Galleries:
+    """Per-process cache of station galleries and the national index."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._stations: dict[tuple[int, str, str], _Cached] = {}
+        self._national: dict[str, _Cached] = {}
+
+    def station(self, session: Session, election_id: int, station: str, modality: str
+                ) -> Gallery:
+        """The templates of the voters who may vote at ``station``."""
+        key = (election_id, station, modality)
+        revision = latest_template_id(session, modality)
+        with self._lock:
+            hit = self._stations.get(key)
+        if hit and hit.revision == revision and time.monotonic() - hit.loaded < \
+                STATION_TTL_SECONDS:
+            return hit.gallery
+        pins = lists.station_pins(session, election_id, station)
+        gallery = load_gallery(session, modality, sorted(refs_of(session, pins).values()))
+        with self._lock:
+            self._stations[key] = _Cached(gallery, revision, time.monotonic())
+        return gallery
+
+    def national(self, session: Session, modality: str) -> tuple[Gallery, dedup.DedupIndex]:
+        """Every template of the modality and its approximate index."""
+        revision = latest_template_id(session, modality)
+        with self._lock:
+            hit = self._national.get(modality)
+        if hit and hit.revision == revision and hit.index is not None:
+            return hit.gallery, hit.index
+        gallery = load_gallery(session, modality)
+        index = dedup.DedupIndex(gallery.vectors, THRESHOLDS.national)
+        with self._lock:
+            self._national[modality] = _Cached(gallery, revision, time.monotonic(), index)
+        return gallery, index
+
+
+GALLERIES = Galleries()
+
+
+def identify_at_station(session: Session, election_id: int, station: str, sample: Sample,
+                        extractor: str, galleries: Galleries = GALLERIES) -> dict[str, Any]:
+    """The voter a capture belongs to among those listed at ``station`` (``match``), else
+    where the register lists them (``listed_at``), else no match: the commission checks the
+    identity document and records why the fingerprint failed (``fallback: document``)."""
+    problem = modality_problem(sample.modality)
+    if problem:
+        raise InvalidInput("biometrics.bad_modality", problem, field="modality")
+    started = time.perf_counter()
+    features = get_extractor(extractor).extract(sample)
+    local = galleries.station(session, election_id, station, sample.modality)
+    answer: dict[str, Any] = {"match": None, "score": None, "listed_at": None,
+                              "fallback": None}
+    if len(local.ref_ids):
+        best = matching.identify(features.vector, local.vectors, k=1)
+        score = float(best.scores[0, 0])
+        if score >= THRESHOLDS.station:
+            ref = local.ref_ids[int(best.rows[0, 0])]
+            answer.update(match=pins_of(session, [ref])[ref], score=round(score, 4))
+    if answer["match"] is None:
+        everyone, index = galleries.national(session, sample.modality)
+        if len(everyone.ref_ids):
+            found = index.identify(features.vector, k=1)
+            row, score = int(found.rows[0, 0]), float(found.scores[0, 0])
+            if row >= 0 and score >= THRESHOLDS.national:
+                ref = everyone.ref_ids[row]
+                pin = pins_of(session, [ref])[ref]
+                where, exclusion = lists.list_station_of(session, election_id, pin)
+                answer.update(listed_at=where, score=round(score, 4),
+                              excluded=exclusion)
+        if answer["listed_at"] is None:
+            answer["fallback"] = "document"
+    answer["milliseconds"] = round((time.perf_counter() - started) * 1000, 2)
+    answer["quality"] = round(features.quality, 3)
+    return answer
+
+
+def warm(session: Session, election_id: int, stations: list[str], modality: str,
+         galleries: Galleries = GALLERIES) -> int:
+    """Load galleries ahead of polling day (e.g. at start); returns templates loaded."""
+    total = sum(len(galleries.station(session, election_id, s, modality).ref_ids)
+                for s in stations)
+    return total + len(galleries.national(session, modality)[0].ref_ids)
