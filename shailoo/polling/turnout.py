@@ -2,12 +2,13 @@
 fixed publication hours, per station, territorial commission, region and nation, with a
 curve per unit and a flag on stations whose turnout jumps between two reports.
 
-An hour is published once it has passed: on the clock, or in the data (a ballot issued at
-or after it, which is how a replayed or simulated day publishes too). Hours are local to
-each station (abroad stations use their country's zone where the settings name one), so a
-unit's hour is published once it has passed in the zone of every station of the unit (a
-station abroad west of Bishkek publishes its 10:00 figure after Bishkek's); the answer's
-``published_hours`` are the home zone's.
+An hour is published once it has passed: on the clock, or in the data (a ballot issued or a
+station report made at or after it, which is how a replayed or simulated day publishes too).
+Hours are local to each station (abroad stations use their country's zone where the
+settings name one): a station's, commission's or region's hour is published once it has
+passed in the zone of every station of the unit (a station abroad west of Bishkek publishes
+its 10:00 figure after Bishkek's). The nation, like the CEC's announcements, counts every
+station's ballots before the home zone's hour. ``published_hours`` are the home zone's.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from shailoo.geography.rules import StationKind
 from shailoo.kit.clock import utcnow
 from shailoo.polling import service as devices
 from shailoo.polling.figures import jumps, share
-from shailoo.polling.models import BallotIssue
+from shailoo.polling.models import BallotIssue, StationReport
 from shailoo.polling.rules import PollingConfig, local_instant
 from shailoo.register import lists
 
@@ -49,6 +50,7 @@ class StationCounts:
     before: tuple[int, ...]
     live: int
     cutoffs: tuple[datetime, ...] = ()
+    home_before: tuple[int, ...] = ()  # before the same hours in the home time zone
 
 
 def _count_before(session: Session, election_id: int, cutoffs: list[datetime],
@@ -77,14 +79,16 @@ def station_counts(session: Session, election_id: int, hours: list[str]
     instants = {zone: tuple(local_instant(election.polling_date, h, zone) for h in hours)
                 for zone in {config.timezone, *zones}}
     home = list(instants[config.timezone])
-    counted.update(_count_before(session, election_id, home, None))
+    at_home = _count_before(session, election_id, home, None)
+    counted.update(at_home)
     for zone, codes in zones.items():
         if zone != config.timezone:
             counted.update(_count_before(session, election_id, list(instants[zone]), codes))
     sizes = lists.station_sizes(session, election_id)
     empty = (tuple(0 for _ in hours), 0)
     return ({code: StationCounts(sizes.get(code, 0), *counted.get(code, empty),
-                                 cutoffs=instants[zone])
+                                 cutoffs=instants[zone],
+                                 home_before=at_home.get(code, empty)[0])
              for zone, codes in zones.items() for code in codes}, home)
 
 
@@ -109,9 +113,11 @@ def turnout(session: Session, election_id: int, level: str = "region",
     curve_hours = clock_hours(config)
     hours = sorted(set(curve_hours) | set(config.turnout_hours))
     counts, instants = station_counts(session, election_id, hours)
-    latest = session.execute(select(func.max(BallotIssue.issued_at)).where(
-        BallotIssue.election_id == election_id)).scalar()
-    clock = max(now or utcnow(), latest or datetime.min.replace(tzinfo=UTC))
+    clock = max([now or utcnow(), *filter(None, [
+        session.execute(select(func.max(BallotIssue.issued_at)).where(
+            BallotIssue.election_id == election_id)).scalar(),
+        session.execute(select(func.max(StationReport.at)).where(
+            StationReport.election_id == election_id)).scalar()])])
     stations = {s.code: s for s in geography.public_list_stations(session)}
     units: dict[str, dict[str, Any]] = {}
     for code, c in counts.items():
@@ -121,9 +127,12 @@ def turnout(session: Session, election_id: int, level: str = "region",
                                       "passed": [True] * len(hours)})
         row["registered"] += c.registered
         row["identified"] += c.live
-        row["before"] = [a + b for a, b in zip(row["before"], c.before, strict=True)]
-        # an hour of a unit is passed once it has passed in the zone of each of its stations
-        row["passed"] = [p and at <= clock for p, at in zip(row["passed"], c.cutoffs,
+        # the nation counts every station at the home hour (as the CEC publishes); other
+        # units are stations of one zone, whose hour passes in that zone
+        before, cutoffs = (c.home_before, instants) if level == "nation" else (
+            c.before, c.cutoffs)
+        row["before"] = [a + b for a, b in zip(row["before"], before, strict=True)]
+        row["passed"] = [p and at <= clock for p, at in zip(row["passed"], cutoffs,
                                                              strict=True)]
     published = [h for h, at in zip(hours, instants, strict=True)
                  if at <= clock and h in config.turnout_hours]

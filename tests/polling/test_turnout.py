@@ -148,8 +148,12 @@ def test_a_station_abroad_counts_and_publishes_in_its_country_zone(session):
     assert rows["1001"]["published"] == {"10:00": 0.0, "12:00": 0.1111}
     assert rows["9001"]["registered"] == 1 and rows["9001"]["identified"] == 1
     assert rows["9001"]["published"] == {} and rows["9001"]["jumps"] == []
-    assert rows_by_unit(turnout.turnout(session, election, "nation", now=local(12, 45)))[
-        "nation"]["published"] == {}  # the abroad station's 10:00 is not out yet
+    # the nation counts every station before Bishkek's hours (the abroad ballot at 12:30
+    # Bishkek time is after 12:00 there)
+    nation = rows_by_unit(turnout.turnout(session, election, "nation", now=local(12, 45)))[
+        "nation"]
+    assert nation["published"] == {"10:00": 0.0, "12:00": round(1 / nation["registered"], 4)}
+    assert nation["identified"] == 2
 
     # 15:00 in Bishkek, 12:00 in Moscow: the ballot at 09:30 Moscow is before its 10:00
     later = rows_by_unit(turnout.turnout(session, election, "station",
@@ -160,9 +164,10 @@ def test_a_station_abroad_counts_and_publishes_in_its_country_zone(session):
     assert later["9001"]["jumps"] == [{"from": "opening", "to": "10:00", "rise": 1.0}]
     nation = rows_by_unit(turnout.turnout(session, election, "nation",
                                           now=datetime(2027, 2, 28, 12, 0, tzinfo=MOSCOW)))
-    # Bishkek's 10:00 count is 0 of 9 + 0 of 1; Moscow's is 1 of 1: 1 of 11 in all
+    # 15:00 in Bishkek: before Bishkek's 10:00 nobody, before 12:00 the 11:00 ballot at
+    # 1001, before 14:00 also the abroad ballot (12:30 Bishkek time): of 11 voters
     assert nation["nation"]["registered"] == 11
-    assert nation["nation"]["published"] == {"10:00": 0.0909, "12:00": 0.1818}
+    assert nation["nation"]["published"] == {"10:00": 0.0, "12:00": 0.0909, "14:00": 0.1818}
     # without a zone for Russia the station keeps Bishkek time: 09:30 Moscow is 12:30 there
     service.set_polling_config(session, ACTOR, election, {})
     home_time = rows_by_unit(turnout.turnout(session, election, "station", now=local(15)))
