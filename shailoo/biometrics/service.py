@@ -126,7 +126,7 @@ def enrol_many(session: Session, actor: str, items: Iterable[Enrolment], extract
     seal = cipher()
     now = utcnow()
     with unit_of_work(session):
-        refs = dict(session.execute(select(Subject.pin, Subject.ref_id)).tuples())
+        refs = {pin: ref for pin, ref in session.execute(select(Subject.pin, Subject.ref_id))}
         have = set(session.execute(select(Template.ref_id, Template.modality)).tuples())
         subjects, rows = [], []
         for item in items:
@@ -191,8 +191,8 @@ def refs_of(session: Session, pins: list[str]) -> dict[str, str]:
     """Reference ids of the given PINs (those enrolled)."""
     out: dict[str, str] = {}
     for start in range(0, len(pins), 5000):
-        out.update(session.execute(select(Subject.pin, Subject.ref_id).where(
-            Subject.pin.in_(pins[start:start + 5000]))).tuples())
+        out.update({pin: ref for pin, ref in session.execute(select(
+            Subject.pin, Subject.ref_id).where(Subject.pin.in_(pins[start:start + 5000])))})
     return out
 
 
@@ -200,8 +200,8 @@ def pins_of(session: Session, refs: list[str]) -> dict[str, str]:
     """PINs of the given reference ids (only for answers and review cases)."""
     out: dict[str, str] = {}
     for start in range(0, len(refs), 5000):
-        out.update(session.execute(select(Subject.ref_id, Subject.pin).where(
-            Subject.ref_id.in_(refs[start:start + 5000]))).tuples())
+        out.update({ref: pin for ref, pin in session.execute(select(
+            Subject.ref_id, Subject.pin).where(Subject.ref_id.in_(refs[start:start + 5000])))})
     return out
 
 

@@ -10,10 +10,9 @@ the other is told where and when the voter already voted, and an incident is ope
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, cast
+from typing import Any
 
-from sqlalchemy import Table, func, insert, select
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
 from shailoo.audit import service as audit
@@ -22,6 +21,7 @@ from shailoo.elections import service as elections
 from shailoo.errors import Forbidden, InvalidInput
 from shailoo.kit.clock import utcnow
 from shailoo.kit.hashing import digest
+from shailoo.polling import ledger
 from shailoo.polling import service as devices
 from shailoo.polling.models import BallotIssue, IdentificationEvent, PollingIncident
 from shailoo.polling.rules import Answer, Placement, answer_before_ballot, method_problem
@@ -55,26 +55,6 @@ def _decide(station: str, events: list[IdentificationIn],
     return out
 
 
-def _insert_ballots(session: Session, election_id: int, station: str,
-                    events: list[IdentificationIn]) -> dict[str, str]:
-    """Issue a ballot to each voter of ``events`` who has none (the first event of a voter
-    in the batch); return {pin: event id} of the ballots this call issued."""
-    table = cast(Table, BallotIssue.__table__)
-    first: dict[str, IdentificationIn] = {}
-    for event in events:
-        first.setdefault(event.pin, event)
-    rows = [{"election_id": election_id, "pin": e.pin, "station_code": station,
-             "event_id": e.event_id, "issued_at": e.at} for e in first.values()]
-    made: dict[str, str] = {}
-    insert_for = postgresql.insert if session.get_bind().dialect.name == "postgresql" \
-        else sqlite.insert
-    for start in range(0, len(rows), 1000):
-        stmt: Any = (insert_for(table).values(rows[start:start + 1000])
-                     .on_conflict_do_nothing().returning(table.c.pin, table.c.event_id))
-        made.update({pin: event_id for pin, event_id in session.execute(stmt)})
-    return made
-
-
 def record_batch(session: Session, batch: IdentificationBatchIn) -> list[EventAnswer]:
     """Check the device's signature and its certified operator on duty, then answer each
     identification in order: issue a ballot, already voted (where and when), not on this
@@ -86,13 +66,21 @@ def record_batch(session: Session, batch: IdentificationBatchIn) -> list[EventAn
         if problem:
             raise InvalidInput("polling.bad_identification", f"event {event.event_id}: {problem}",
                                event_id=event.event_id)
+    document = batch.document()
     try:
-        return _record(session, batch)
+        try:
+            return _record(session, batch, document)
+        except _Raced:  # another upload stored some of these events meanwhile: answer again
+            return _record(session, batch, document)
     except Forbidden as refusal:
         devices.audit_refusal(session, batch.device_id, batch.station, refusal,
                               {"election_id": batch.election_id, "events": len(batch.events),
-                               "batch": digest(batch.document())})
+                               "batch": digest(document)})
         raise
+
+
+class _Raced(Exception):
+    """Events of the batch were stored by a concurrent upload of the same events."""
 
 
 def _replay(batch: IdentificationBatchIn, known: dict[str, IdentificationEvent]) -> str | None:
@@ -109,16 +97,14 @@ def _replay(batch: IdentificationBatchIn, known: dict[str, IdentificationEvent])
     return None
 
 
-def _record(session: Session, batch: IdentificationBatchIn) -> list[EventAnswer]:
+def _record(session: Session, batch: IdentificationBatchIn, document: dict[str, Any]
+            ) -> list[EventAnswer]:
     with unit_of_work(session):
         device = devices.verify_upload(session, batch.device_id, "identification",
-                                       batch.station, batch.document(), batch.signature,
+                                       batch.station, document, batch.signature,
                                        operator_needed=True)
-        actor = f"device:{device.device_id}"
         elections.public_get_election(session, batch.election_id)
-        ids = [e.event_id for e in batch.events]
-        known = {r.event_id: r for r in session.execute(select(IdentificationEvent).where(
-            IdentificationEvent.event_id.in_(ids))).scalars()}
+        known = ledger.known_events(session, [e.event_id for e in batch.events])
         replayed = _replay(batch, known)
         if replayed is not None:
             raise Forbidden("polling.replayed_event",
@@ -129,70 +115,74 @@ def _record(session: Session, batch: IdentificationBatchIn) -> list[EventAnswer]
             if e.event_id not in known:
                 first_seen.setdefault(e.event_id, e)  # an event twice in one batch counts once
         fresh = list(first_seen.values())
-        places = register.placements(session, batch.election_id, [e.pin for e in fresh])
-        now = utcnow()
-        decided = _decide(batch.station, fresh, places)
-        issued = _insert_ballots(session, batch.election_id, batch.station,
-                                 [e for e in fresh if decided[e.event_id][0] is Answer.ISSUE])
-        voted = _where_voted(session, batch.election_id,
-                             [e.pin for e in fresh if decided[e.event_id][0] is Answer.ISSUE
-                              and issued.get(e.pin) != e.event_id])
-        answers: list[EventAnswer] = []
-        counts: dict[str, int] = {}
-        event_rows: list[dict[str, Any]] = []
-        incident_rows: list[dict[str, Any]] = []
-        done: dict[str, EventAnswer] = {}
-        for event in batch.events:
-            if event.event_id in known:
-                old = known[event.event_id]
-                answers.append(EventAnswer(old.event_id, old.outcome, old.detail, True))
-                continue
-            if event.event_id in done:
-                previous = done[event.event_id]
-                answers.append(EventAnswer(previous.event_id, previous.answer, previous.detail,
-                                           True))
-                continue
-            answer, detail = decided[event.event_id]
-            if answer is Answer.ISSUE and issued.get(event.pin) != event.event_id:
-                answer, detail = Answer.ALREADY_VOTED, voted.get(event.pin, "elsewhere")
-                incident_rows.append({
-                    "election_id": batch.election_id, "kind": "second_vote_attempt",
-                    "station_code": batch.station, "pin": event.pin,
-                    "event_id": event.event_id, "detail": f"already voted: {detail}",
-                    "at": now})
-            event_rows.append({
-                "event_id": event.event_id, "election_id": batch.election_id,
-                "device_id": batch.device_id, "operator_id": device.operator_id,
-                "station_code": batch.station, "pin": event.pin,
-                "method": event.method, "fallback_reason": event.fallback_reason,
-                "identified_at": event.at, "received_at": now, "outcome": answer.value,
-                "detail": detail})
-            done[event.event_id] = EventAnswer(event.event_id, answer.value, detail, False)
-            answers.append(done[event.event_id])
-            counts[answer.value] = counts.get(answer.value, 0) + 1
-        if event_rows:
-            session.execute(insert(IdentificationEvent), event_rows)
+        decided = _decide(batch.station, fresh, register.placements(
+            session, batch.election_id, [e.pin for e in fresh]))
+        firsts: dict[str, IdentificationIn] = {}
+        for e in fresh:
+            if decided[e.event_id][0] is Answer.ISSUE:
+                firsts.setdefault(e.pin, e)
+        issued = ledger.issue_ballots(session, batch.election_id, batch.station,
+                                      [(e.pin, e.event_id, e.at) for e in firsts.values()])
+        voted = ledger.where_voted(session, batch.election_id, [
+            e.pin for e in fresh if decided[e.event_id][0] is Answer.NOT_ON_THIS_LIST
+            or (decided[e.event_id][0] is Answer.ISSUE and issued.get(e.pin) != e.event_id)])
+        answers, event_rows, incident_rows, counts = _answer(
+            batch, known, decided, issued, voted, device.operator_id)
+        stored = ledger.store_events(session, event_rows)
+        if len(stored) != len(event_rows):
+            raise _Raced()
         if incident_rows:
             session.execute(insert(PollingIncident), incident_rows)
-        session.flush()
         if counts:
-            audit.record(session, actor, "polling.identifications_received", "station",
-                         batch.station, {"election_id": batch.election_id, "answers": counts,
-                                         "batch": digest(batch.document())})
+            audit.record(session, f"device:{device.device_id}",
+                         "polling.identifications_received", "station", batch.station,
+                         {"election_id": batch.election_id, "answers": counts,
+                          "batch": digest(document)})
     return answers
 
 
-def _where_voted(session: Session, election_id: int, pins: list[str]) -> dict[str, str]:
-    """Where and when each voter of ``pins`` was given a ballot."""
-    out: dict[str, str] = {}
-    unique = sorted(set(pins))
-    for start in range(0, len(unique), 1000):
-        for pin, station, at in session.execute(select(
-                BallotIssue.pin, BallotIssue.station_code, BallotIssue.issued_at).where(
-                BallotIssue.election_id == election_id,
-                BallotIssue.pin.in_(unique[start:start + 1000]))):
-            out[pin] = f"station {station} at {at.isoformat()}"
-    return out
+def _answer(batch: IdentificationBatchIn, known: dict[str, Any],
+            decided: dict[str, tuple[Answer, str | None]], issued: dict[str, str],
+            voted: dict[str, str], operator_id: str | None
+            ) -> tuple[list[EventAnswer], list[dict[str, Any]], list[dict[str, Any]],
+                       dict[str, int]]:
+    """Each event's answer in order, the rows to store (new events, second-vote incidents)
+    and the count of answers by kind."""
+    now = utcnow()
+    answers: list[EventAnswer] = []
+    counts: dict[str, int] = {}
+    event_rows: list[dict[str, Any]] = []
+    incident_rows: list[dict[str, Any]] = []
+    done: dict[str, EventAnswer] = {}
+    for event in batch.events:
+        if event.event_id in known:
+            old = known[event.event_id]
+            answers.append(EventAnswer(old.event_id, old.outcome, old.detail, True))
+            continue
+        if event.event_id in done:
+            previous = done[event.event_id]
+            answers.append(EventAnswer(previous.event_id, previous.answer, previous.detail,
+                                       True))
+            continue
+        answer, detail = decided[event.event_id]
+        second = (answer is Answer.ISSUE and issued.get(event.pin) != event.event_id) or (
+            answer is Answer.NOT_ON_THIS_LIST and event.pin in voted)
+        if second:
+            answer, detail = Answer.ALREADY_VOTED, voted.get(event.pin, "elsewhere")
+            incident_rows.append({
+                "election_id": batch.election_id, "kind": "second_vote_attempt",
+                "station_code": batch.station, "pin": event.pin, "event_id": event.event_id,
+                "detail": f"already voted: {detail}", "at": now})
+        event_rows.append({
+            "event_id": event.event_id, "election_id": batch.election_id,
+            "device_id": batch.device_id, "operator_id": operator_id,
+            "station_code": batch.station, "pin": event.pin, "method": event.method,
+            "fallback_reason": event.fallback_reason, "identified_at": event.at,
+            "received_at": now, "outcome": answer.value, "detail": detail})
+        done[event.event_id] = EventAnswer(event.event_id, answer.value, detail, False)
+        answers.append(done[event.event_id])
+        counts[answer.value] = counts.get(answer.value, 0) + 1
+    return answers, event_rows, incident_rows, counts
 
 
 def incidents(session: Session, election_id: int) -> list[dict[str, Any]]:
@@ -208,24 +198,3 @@ def ballots_by_station(session: Session, election_id: int) -> dict[str, int]:
     return {code: int(n) for code, n in session.execute(
         select(BallotIssue.station_code, func.count()).where(
             BallotIssue.election_id == election_id).group_by(BallotIssue.station_code))}
-
-
-def turnout_by_region(session: Session, election_id: int) -> list[dict[str, Any]]:
-    """Per region (and abroad): voters on the lists, voters identified, and the share."""
-    from shailoo.geography import service as geography
-    from shailoo.register import lists
-
-    paths = geography.station_paths(session)
-    listed: dict[str, int] = {}
-    for code, n in lists.station_sizes(session, election_id).items():
-        region = paths[code][0].region_code if code in paths else None
-        listed[region or "abroad"] = listed.get(region or "abroad", 0) + n
-    identified: dict[str, int] = {}
-    for code, n in ballots_by_station(session, election_id).items():
-        region = paths[code][0].region_code if code in paths else None
-        identified[region or "abroad"] = identified.get(region or "abroad", 0) + n
-    return [{"region": region, "registered": listed.get(region, 0),
-             "identified": identified.get(region, 0),
-             "turnout": round(identified.get(region, 0) / listed[region], 4)
-             if listed.get(region) else None}
-            for region in sorted(set(listed) | set(identified))]

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from shailoo.audit import service as audit
 from shailoo.auth.rules import Scope, scope_covers
-from shailoo.db import unit_of_work
+from shailoo.db import one_of, unit_of_work
 from shailoo.errors import NotFound
 from shailoo.geography import service as geography
 from shailoo.geography.rules import StationKind
@@ -442,22 +442,25 @@ def placements(session: Session, election_id: int, pins: list[str]
 
     unique = sorted(set(pins))
     out: dict[str, tuple[str | None, str | None]] = {}
+    postgres = session.get_bind().dialect.name == "postgresql"
+    chunks = ([unique] if unique else []) if postgres else [
+        unique[s:s + 5000] for s in range(0, len(unique), 5000)]
     if lists.is_built(session, election_id):
-        for start in range(0, len(unique), 5000):
-            chunk = unique[start:start + 5000]
+        for chunk in chunks:
             for pin, station, excluded in session.execute(
                     select(ListEntry.pin, ListEntry.station_code, ListEntry.excluded).where(
-                        ListEntry.election_id == election_id, ListEntry.pin.in_(chunk))):
+                        ListEntry.election_id == election_id,
+                        one_of(session, ListEntry.pin, chunk))):
                 out[pin] = (station if excluded is None else None, excluded)
     else:
         for pin in unique:
             station, excluded = lists.list_station_of(session, election_id, pin)
             out[pin] = (station if excluded is None else None, excluded)
-    for start in range(0, len(unique), 5000):
-        chunk = unique[start:start + 5000]
+    for chunk in chunks:
         for pin, station in session.execute(
                 select(AdditionalEntry.pin, AdditionalEntry.station_code).where(
-                    AdditionalEntry.election_id == election_id, AdditionalEntry.pin.in_(chunk))):
+                    AdditionalEntry.election_id == election_id,
+                    one_of(session, AdditionalEntry.pin, chunk))):
             out[pin] = (station, None)
     # a person whose address matched no station may vote; they are on no list (yet)
     return {pin: (None, None) if out.get(pin, (None, None))[1] == rules.Exclusion.NO_STATION

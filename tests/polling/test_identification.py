@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 
 from shailoo.db import make_engine, make_session_factory
 from shailoo.errors import Forbidden, InvalidInput
-from shailoo.polling import identification, service
+from shailoo.polling import identification, service, turnout
 from shailoo.polling.models import BallotIssue, IdentificationEvent
 from shailoo.polling.rules import Answer, Placement, answer_before_ballot, method_problem
 from tests.polling.factories import AT, KEYS, ROWS, STATION, batch, setup_country
@@ -103,7 +103,7 @@ def test_turnout_by_region(session):
     election = setup_country(session)
     identification.record_batch(session, batch(election, "id-1001-a",
                                                [("ev-00000001", ROWS[0]["pin"])]))
-    rows = {r["region"]: r for r in identification.turnout_by_region(session, election)}
+    rows = {r["unit"]: r for r in turnout.turnout(session, election)["rows"]}
     assert rows["KG-GB"]["identified"] == 1 and rows["KG-GB"]["registered"] == 2
     assert rows["KG-GB"]["turnout"] == 0.5
 
