@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -13,8 +14,6 @@ from sqlalchemy import (
     DateTime,
     Engine,
     MetaData,
-    any_,
-    bindparam,
     create_engine,
     event,
 )
@@ -188,11 +187,14 @@ def drop_postgres_databases(server_url: str, names: list[str]) -> None:
 
 
 def one_of(session: Session, column: Any, values: Sequence[Any]) -> ColumnElement[bool]:
-    """``column IN values``; on PostgreSQL ``column = ANY(:array)``, one parameter whatever
-    the length, so the statement text (and its parsing) does not change with the list."""
+    """``column IN values``; on PostgreSQL the values travel as one JSON text parameter
+    (``IN (SELECT json_array_elements_text(:json))``), so the statement text does not change
+    with the list and the driver does not adapt a long list element by element."""
     if session.get_bind().dialect.name == "postgresql":
-        from sqlalchemy.dialects import postgresql
+        from sqlalchemy import JSON, String, func, literal, select
+        from sqlalchemy import cast as sql_cast
 
-        return cast("ColumnElement[bool]", column == any_(bindparam(
-            None, list(values), type_=postgresql.ARRAY(column.type))))
+        values_json = json.dumps([str(v) for v in values])
+        return cast("ColumnElement[bool]", column.in_(select(func.json_array_elements_text(
+            sql_cast(literal(values_json, String()), JSON())))))
     return cast("ColumnElement[bool]", column.in_(list(values)))

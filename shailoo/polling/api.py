@@ -67,7 +67,7 @@ def save_operator(data: OperatorIn,
 
 
 @polling_router.post("/identifications")
-async def identifications(batch: IdentificationBatchIn,
+def identifications(batch: IdentificationBatchIn,
                           _guard: Guard = Depends(require(Permission.POLLING_IDENTIFY,
                                                           nationwide=False,
                                                           devices_allowed=True)),
@@ -75,7 +75,8 @@ async def identifications(batch: IdentificationBatchIn,
     """A station identification device's batch, signed with its key: for each voter, in
     order, `issue_ballot`, `already_voted` (where and when), `not_on_this_list` (where
     listed), `not_on_any_list` or `not_eligible`. Sending a batch again is harmless: known
-    events are answered as before (`repeated: true`) and counted once."""
+    events are answered as before (`repeated: true`) and counted once. (A plain function:
+    uploads run in the thread pool, so one waits on the database while another is checked.)"""
     answers = identification.record_batch(session, batch)
     return {"answers": [a.to_dict() for a in answers]}
 

@@ -1,11 +1,13 @@
 """Bulk reads and writes of the polling-day ledger (identification events, ballots issued).
 
-On PostgreSQL each is one statement whatever the batch size: lists travel as arrays
-(``= ANY(:values)``, ``unnest``), so the statement text never changes and nothing is
-rendered per row. SQLite gets the portable forms (its writers take turns anyway)."""
+On PostgreSQL each is one statement whatever the batch size: rows and lists travel as one
+JSON text parameter (``json_to_recordset``), so the statement text never changes, nothing is
+rendered per row and the driver adapts one string, not a list element by element. SQLite
+gets the portable forms (its writers take turns anyway)."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any, cast
@@ -57,11 +59,11 @@ def issue_ballots(session: Session, election_id: int, station: str,
     if _postgres(session):
         rows = session.execute(text(
             "INSERT INTO polling_ballots (election_id, pin, station_code, event_id, issued_at) "
-            "SELECT :election, p, :station, e, t FROM unnest(CAST(:pins AS varchar[]), "
-            "CAST(:events AS varchar[]), CAST(:times AS timestamptz[])) AS u(p, e, t) "
+            "SELECT :election, p, :station, e, t FROM json_to_recordset(CAST(:rows AS json)) "
+            "AS u(p varchar, e varchar, t timestamptz) "
             "ON CONFLICT DO NOTHING RETURNING pin, event_id"),
-            {"election": election_id, "station": station, "pins": [f[0] for f in firsts],
-             "events": [f[1] for f in firsts], "times": [f[2] for f in firsts]})
+            {"election": election_id, "station": station, "rows": json.dumps(
+                [{"p": p, "e": e, "t": t.isoformat()} for p, e, t in firsts])})
         return {pin: event for pin, event in rows}
     table = cast(Table, BallotIssue.__table__)
     made: dict[str, str] = {}
@@ -82,12 +84,14 @@ def store_events(session: Session, rows: Sequence[dict[str, Any]]) -> set[str]:
     if not _postgres(session):
         session.execute(insert(IdentificationEvent), list(rows))
         return {r["event_id"] for r in rows}
-    arrays = ", ".join(f"CAST(:{c} AS {t}[])" for c, t in zip(EVENT_COLUMNS, _EVENT_TYPES,
-                                                             strict=True))
+    record = ", ".join(f"{c} {t}" for c, t in zip(EVENT_COLUMNS, _EVENT_TYPES, strict=True))
+    columns = ", ".join(EVENT_COLUMNS)
     stored = session.execute(text(
-        f"INSERT INTO polling_identifications ({', '.join(EVENT_COLUMNS)}) "
-        f"SELECT * FROM unnest({arrays}) ON CONFLICT DO NOTHING RETURNING event_id"),
-        {c: [r[c] for r in rows] for c in EVENT_COLUMNS})
+        f"INSERT INTO polling_identifications ({columns}) SELECT {columns} "
+        f"FROM json_to_recordset(CAST(:rows AS json)) AS r({record}) "
+        f"ON CONFLICT DO NOTHING RETURNING event_id"),
+        {"rows": json.dumps([{**r, "identified_at": r["identified_at"].isoformat(),
+                              "received_at": r["received_at"].isoformat()} for r in rows])})
     return set(stored.scalars())
 
 
