@@ -32,16 +32,6 @@ from _common import PeakRss, machine
 from shailoo.biometrics import accuracy, dedup, synthetic
 
 
-def random_pair_tail(threshold: float, dim: int) -> float:
-    """P(cosine >= threshold) for two independent uniform unit vectors in ``dim`` dimensions
-    (density proportional to (1 - t^2)^((dim - 3) / 2)), by numerical integration."""
-    t = np.linspace(0.0, 1.0, 2_000_001)[:-1]
-    dens = np.exp((dim - 3) / 2 * np.log1p(-t * t))
-    dt = t[1] - t[0]
-    dens /= 2 * dens.sum() * dt
-    return float(dens[t >= threshold].sum() * dt)
-
-
 def describe(name: str, s: np.ndarray) -> None:
     p = np.percentile(s, [0.01, 0.1, 1, 5, 50, 95, 99, 99.9, 99.99])
     print(f"  {name:<34} n={len(s):>9,} mean {s.mean():.4f} sd {s.std():.4f} min {s.min():.4f} "
@@ -64,7 +54,7 @@ def distributions(e: synthetic.EnrolmentSet, dim: int, threshold: float, seed: i
     print(f"  1:1 operating point: threshold {t4:.4f} for FMR 1e-4 -> FNMR {fnmr:.4%} "
           f"(enrolment vs probe)")
     pairs = n * (n - 1) / 2
-    tail = random_pair_tail(threshold, dim)
+    tail = synthetic.impostor_tail(threshold, dim)
     print(f"  de-duplication threshold {threshold}: margin to the planted genuine pairs' 0.1th "
           f"percentile {np.percentile(dup, 0.1) - threshold:+.3f}, planted pairs below it "
           f"{int((dup < threshold).sum())}; impostor tail P(score >= {threshold}) = {tail:.2e} "
@@ -87,7 +77,7 @@ def main() -> None:
     ap.add_argument("--templates", type=int, default=3_700_000)
     ap.add_argument("--dim", type=int, default=128)
     ap.add_argument("--duplicates", type=float, default=0.01, help="share of planted duplicates")
-    ap.add_argument("--threshold", type=float, default=0.62)
+    ap.add_argument("--threshold", type=float, default=synthetic.DEDUP_THRESHOLD)
     ap.add_argument("--tables", type=int, default=dedup.LshParams().tables)
     ap.add_argument("--hashes", type=int, default=dedup.LshParams().hashes)
     ap.add_argument("--proj", type=int, default=dedup.LshParams().proj)

@@ -20,7 +20,7 @@ from collections.abc import Callable
 import numpy as np
 from _common import machine
 
-from shailoo.biometrics import dedup, matching, synthetic
+from shailoo.biometrics import accuracy, dedup, matching, synthetic
 
 
 def latencies(fn: Callable[[np.ndarray], object], probes: np.ndarray) -> np.ndarray:
@@ -38,7 +38,8 @@ def show(name: str, ms: np.ndarray) -> float:
     return float(p99)
 
 
-def bench(n: int, n_probes: int, seed: int, approx_tables: int | None) -> None:
+def bench(n: int, n_probes: int, seed: int, approx_tables: int | None,
+          buckets: list[int], threshold: float) -> None:
     t0 = time.perf_counter()
     e = synthetic.enrolment_set(n, 0, seed=seed, keep_latent=True)
     pr = synthetic.probes(e, n_probes // 2, n_probes - n_probes // 2, seed=seed + 1)
@@ -53,21 +54,39 @@ def bench(n: int, n_probes: int, seed: int, approx_tables: int | None) -> None:
     print(f"  ratio brute force / ours at p99: {base / ours:.2f}x")
     p50 = float(np.percentile(latencies(lambda q: g @ q, pr.templates[:20]), 50))
     print(f"  exact scan reads {g.nbytes / 1e9:.2f} GB per probe: "
-          f"{g.nbytes / 1e9 / (p50 / 1000):.1f} GB/s at p50 (machine: about 17-29 GB/s)")
+          f"{g.nbytes / 1e9 / (p50 / 1000):.1f} GB/s at p50 (machine: about 17-29 GB/s); at "
+          f"29 GB/s a float32 scan takes at least {g.nbytes / 29e9 * 1000:.0f} ms, float16 "
+          f"{g.nbytes / 2 / 29e9 * 1000:.0f} ms, int8 {g.nbytes / 4 / 29e9 * 1000:.0f} ms")
     exact = matching.identify(pr.templates, g)
     if approx_tables is None:
         return
+    mated = pr.mate >= 0
+    ex_rates = rates(exact, pr.mate, threshold)
+    print(f"  exact at threshold {threshold}: FNIR {ex_rates[0]:.2%}, FPIR {ex_rates[1]:.2%}; "
+          f"exact top-1 is the mate for {(exact.rows[mated, 0] == pr.mate[mated]).mean():.2%} "
+          f"of mated probes")
     t0 = time.perf_counter()
     index = dedup.DedupIndex(g, 0.62, dedup.LshParams(tables=approx_tables))
     print(f"  approximate index ({approx_tables} tables) built in "
           f"{time.perf_counter() - t0:.1f} s")
-    approx = show("DedupIndex.identify (approximate, top-1)",
-                  latencies(lambda q: index.identify(q), pr.templates))
-    got = index.identify(pr.templates)
-    mated = pr.mate >= 0
-    agree = float((got.rows[mated, 0] == exact.rows[mated, 0]).mean())
-    print(f"  approximate rank-1 equals exact for {agree:.2%} of mated probes; "
-          f"ratio brute force / approximate at p99: {base / approx:.1f}x")
+    decided = mated & (exact.scores[:, 0] >= threshold)
+    for b in buckets:
+        approx = show(f"DedupIndex.identify, {b} buckets (approx.)",
+                      latencies(lambda q, b=b: index.identify(q, buckets=b), pr.templates))
+        got = index.identify(pr.templates, buckets=b)
+        agree = got.rows[:, 0] == exact.rows[:, 0]
+        fnir, fpir = rates(got, pr.mate, threshold)
+        print(f"    recall against exact top-1: {agree[mated].mean():.2%} of {int(mated.sum())} "
+              f"mated probes, {agree[decided].mean():.2%} of the {int(decided.sum())} whose "
+              f"exact top-1 reaches {threshold}; FNIR {fnir:.2%}, FPIR {fpir:.2%}; ratio "
+              f"brute force / approximate at p99 {base / approx:.1f}x")
+
+
+def rates(c: matching.Candidates, mate: np.ndarray, threshold: float) -> tuple[float, float]:
+    """(FNIR, FPIR) at the threshold, candidate list of one."""
+    r = accuracy.identification_rates(accuracy.mate_scores(c, mate)[mate >= 0],
+                                      accuracy.top_scores(c)[mate < 0], [threshold])
+    return float(r.false_non_match[0]), float(r.false_match[0])
 
 
 def main() -> None:
@@ -77,18 +96,25 @@ def main() -> None:
     ap.add_argument("--probes", type=int, default=1000)
     ap.add_argument("--national-probes", type=int, default=200)
     ap.add_argument("--tables", type=int, default=dedup.LshParams().tables)
+    ap.add_argument("--buckets", type=int, nargs="+",
+                    default=[dedup.LshParams().tables, dedup.IDENTIFY_BUCKETS],
+                    help="buckets probed per search by the approximate index (multi-probe)")
+    ap.add_argument("--threshold", type=float, default=0.55,
+                    help="national 1:N threshold for FNIR/FPIR (FPIR about 3e-5 over 3.7M)")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--smoke", action="store_true")
     args = ap.parse_args()
     if args.smoke:
         args.national, args.probes, args.national_probes, args.tables = 50_000, 200, 50, 20
+        args.buckets = [20, 200]
     print(machine())
     print(f"load average {os.getloadavg()[0]:.2f}; "
           f"OPENBLAS_NUM_THREADS={os.environ.get('OPENBLAS_NUM_THREADS', '(default)')}")
     print("station list:")
-    bench(args.station, args.probes, args.seed, None)
+    bench(args.station, args.probes, args.seed, None, [], args.threshold)
     print("national gallery:")
-    bench(args.national, args.national_probes, args.seed + 10, args.tables)
+    bench(args.national, args.national_probes, args.seed + 10, args.tables, args.buckets,
+          args.threshold)
 
 
 if __name__ == "__main__":

@@ -6,6 +6,7 @@ import typer
 
 from shailoo.audit.cli import app as audit_app
 from shailoo.auth.cli import app as users_app
+from shailoo.biometrics.cli import app as biometrics_app
 from shailoo.config import get_settings
 from shailoo.db import upgrade as db_upgrade
 from shailoo.demo.cli import app as demo_app
@@ -28,6 +29,7 @@ app.add_typer(audit_app, name="audit")
 app.add_typer(results_app, name="results")
 app.add_typer(register_app, name="register")
 app.add_typer(polling_app, name="polling")
+app.add_typer(biometrics_app, name="biometrics")
 
 
 @db_app.command("upgrade")

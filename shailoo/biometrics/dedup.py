@@ -17,7 +17,10 @@ Two methods, both returning the pairs ``(i, j, score)``, ``i < j``, whose cosine
   can miss.
 
 :class:`DedupIndex` keeps the buckets so that a batch of new enrolments is checked against
-everything enrolled before (and against itself) without re-running the national pass.
+everything enrolled before (and against itself) without re-running the national pass, and
+serves approximate 1:N identification: multi-probe LSH (:func:`probe_sequence`) looks in the
+buckets most likely to hold a probe's mate across all tables -- not only the probe's own
+bucket in each -- and scores what it finds exactly.
 
 Pure functions: no I/O, no clock; the random rotations come from ``LshParams.seed``.
 """
@@ -130,7 +133,8 @@ class LshParams:
 
     The defaults (100 tables of 2 x 64 coordinates, 16,384 buckets each) found 99.84 % of
     the synthetic model's planted duplicates (cosine ~0.77) at threshold 0.62 among 3.7
-    million 128-d templates, in 3.5 minutes on 2 cores (``benchmarks/biometrics_dedup.py``).
+    million 128-d templates, in 3.5 minutes on 2 cores (``benchmarks/biometrics_dedup.py``;
+    figures at the current threshold 0.67 in ``benchmarks/README.md``).
     Fewer buckets (or more tables) raise recall and cost; a single table catches a genuine
     pair with probability ~0.08 here, a random pair with ~1/16,384."""
 
@@ -257,23 +261,79 @@ def lsh_pairs(x: F32, threshold: float, params: LshParams | None = None) -> Pair
 
 # --- incremental ----------------------------------------------------------------------------
 
+IDENTIFY_BUCKETS = 1200  # buckets probed per search by DedupIndex.identify (multi-probe)
+_CSR_MAX_BUCKETS = 1 << 20  # bucket-start tables are kept when a table has at most this many
+
+
+def probe_sequence(q: F32, rotations: F32, params: LshParams, buckets: int,
+                   per_hash: int = 4) -> tuple[I64, I64]:
+    """Multi-probe cross-polytope LSH (Lv et al., VLDB 2007; Andoni et al., NeurIPS 2015): the
+    ``buckets`` (table, bucket) pairs most likely to hold a neighbour of each query, over all
+    tables together. For each hash the ``per_hash`` cells nearest to the query's own (largest
+    signed coordinates) are ranked by how far their coordinate is below the largest; a bucket
+    costs the sum of its hashes' gaps, and the cheapest across all tables are probed first (a
+    query's own buckets, cost 0, always come first). Returns ``(table, bucket)`` arrays of shape
+    ``(queries, buckets)``."""
+    proj, k, tables = params.proj, params.hashes, params.tables
+    m = min(per_hash, 2 * proj)
+    p = (q @ rotations).reshape(len(q), tables, k, proj)
+    signed = np.concatenate([p, -p], axis=3)  # cell c: +coordinate c, or -coordinate c - proj
+    top = np.argpartition(-signed, m - 1, axis=3)[..., :m] if m < 2 * proj else \
+        np.broadcast_to(np.arange(2 * proj), signed.shape).copy()
+    val = np.take_along_axis(signed, top, axis=3)
+    gap = val.max(axis=3, keepdims=True) - val  # (q, tables, hashes, m)
+    cost = np.zeros((len(q), tables, 1), dtype=np.float32)
+    cell = np.zeros((len(q), tables, 1), dtype=np.int64)
+    for h in range(k):  # combinations of the hashes' cells: m ** hashes per table
+        weight = (2 * proj) ** h
+        cost = (cost[..., :, None] + gap[:, :, h, None, :]).reshape(len(q), tables, -1)
+        cell = (cell[..., :, None] + top[:, :, h, None, :].astype(np.int64) * weight) \
+            .reshape(len(q), tables, -1)
+    flat_cost = cost.reshape(len(q), -1)
+    b = min(buckets, flat_cost.shape[1])
+    pick = np.argpartition(flat_cost, b - 1, axis=1)[:, :b] if b < flat_cost.shape[1] else \
+        np.broadcast_to(np.arange(flat_cost.shape[1]), flat_cost.shape).copy()
+    table = pick // cell.shape[2]
+    return table.astype(np.int64), np.take_along_axis(cell.reshape(len(q), -1), pick, axis=1)
+
 
 @dataclass
 class DedupIndex:
-    """Buckets of everything enrolled so far, for checking new enrolments incrementally.
+    """Buckets of everything enrolled so far, for checking new enrolments incrementally and
+    for approximate 1:N identification.
 
     ``templates`` is kept by reference (row ``r`` is reference ``r``); :meth:`add` appends.
-    Memory: 8 bytes per template per table (sorted bucket ids and row order, int32)."""
+    Memory: 8 bytes per template per table (sorted bucket ids and row order, int32), plus the
+    start of every bucket (8 bytes per bucket per table) when a table has at most 2**20."""
 
     templates: F32
     threshold: float
     params: LshParams = field(default_factory=LshParams)
     _rot: F32 = field(init=False, repr=False)
-    _tables: list[tuple[I32, I32]] = field(init=False, repr=False)  # sorted keys, row order
+    _keys: I32 = field(init=False, repr=False)  # (tables, n): sorted bucket ids per table
+    _order: I32 = field(init=False, repr=False)  # (tables, n): rows in bucket order
+    _starts: I64 | None = field(init=False, repr=False)  # (tables, buckets + 1) or None
 
     def __post_init__(self) -> None:
         self._rot = self.params.rotations(self.templates.shape[1])
-        self._tables = self._map(lambda t: self._sorted(self._codes(self.templates, t)))
+        self._build(lambda t: self._codes(self.templates, t), len(self.templates))
+
+    def _build(self, codes: Callable[[int], I32], n: int) -> None:
+        tables = self.params.tables
+        self._keys = np.empty((tables, n), dtype=np.int32)
+        self._order = np.empty((tables, n), dtype=np.int32)
+        nb = (2 * self.params.proj) ** self.params.hashes
+        csr = nb <= _CSR_MAX_BUCKETS
+        starts = np.empty((tables, nb + 1), dtype=np.int64) if csr else None
+
+        def one(t: int) -> None:
+            sk, order = _sort_keys(codes(t))
+            self._keys[t], self._order[t] = sk, order
+            if starts is not None:
+                starts[t] = np.searchsorted(sk, np.arange(nb + 1), side="left")
+
+        self._map(one)
+        self._starts = starts
 
     def _map(self, fn: Callable[[int], _T]) -> list[_T]:
         with ThreadPoolExecutor(max_workers=max(1, self.params.workers)) as pool:
@@ -283,10 +343,29 @@ class DedupIndex:
         width = self.params.hashes * self.params.proj
         return _table_codes(x, self._rot[:, t * width:(t + 1) * width], self.params)
 
-    @staticmethod
-    def _sorted(keys: I32) -> tuple[I32, I32]:
-        sk, order = _sort_keys(keys)
-        return sk, order.astype(np.int32)
+    def _range(self, table: I64, bucket: I64) -> tuple[I64, I64]:
+        """Start and end (in the table's bucket order) of each (table, bucket)."""
+        if self._starts is not None:
+            return self._starts[table, bucket], self._starts[table, bucket + 1]
+        lo = np.empty(table.shape, dtype=np.int64)
+        hi = np.empty(table.shape, dtype=np.int64)
+        for t in np.unique(table):
+            at = table == t
+            lo[at] = np.searchsorted(self._keys[t], bucket[at], side="left")
+            hi[at] = np.searchsorted(self._keys[t], bucket[at], side="right")
+        return lo, hi
+
+    def _gather(self, table: I64, lo: I64, hi: I64) -> I64:
+        """Rows of the given bucket ranges, concatenated (repeats kept)."""
+        cnt = hi - lo
+        total = int(cnt.sum())
+        if not total:
+            return np.empty(0, dtype=np.int64)
+        n = self._order.shape[1]
+        first = table * n + lo
+        pos = np.arange(total, dtype=np.int64) + np.repeat(first - (np.cumsum(cnt) - cnt), cnt)
+        rows: I64 = self._order.reshape(-1)[pos].astype(np.int64)
+        return rows
 
     def __len__(self) -> int:
         return len(self.templates)
@@ -297,16 +376,14 @@ class DedupIndex:
         n = len(self)
         bkeys = hash_codes(batch, self.params, self._rot)
         parts: list[Pairs] = []
-        for t, (sk, order) in enumerate(self._tables):
-            lo = np.searchsorted(sk, bkeys[t], side="left")
-            hi = np.searchsorted(sk, bkeys[t], side="right")
+        for t in range(self.params.tables):
+            tt = np.full(len(batch), t, dtype=np.int64)
+            lo, hi = self._range(tt, bkeys[t].astype(np.int64))
             cnt = hi - lo
             if not cnt.sum():
                 continue
             q = np.repeat(np.arange(len(batch)), cnt)
-            pos = np.arange(int(cnt.sum())) - np.repeat(np.cumsum(cnt) - cnt, cnt) \
-                + np.repeat(lo, cnt)
-            cand = order[pos].astype(np.int64)
+            cand = self._gather(tt, lo, hi)
             for a in range(0, len(q), _PAIR_CHUNK):
                 qa, ca = q[a:a + _PAIR_CHUNK], cand[a:a + _PAIR_CHUNK]
                 s = np.einsum("ij,ij->i", self.templates[ca], batch[qa])
@@ -316,34 +393,53 @@ class DedupIndex:
         parts.append(Pairs(inner.i + n, inner.j + n, inner.score))
         return _merge(parts)
 
-    def identify(self, probes: F32, k: int = 1) -> Candidates:
-        """Approximate 1:N: the ``k`` best rows among those sharing a bucket with each probe
-        (exact scores; a mate outside every probe bucket is missed -- measure the recall)."""
+    def identify(self, probes: F32, k: int = 1, *, buckets: int | None = None) -> Candidates:
+        """Approximate 1:N: the ``k`` best rows among those in the ``buckets`` buckets most
+        likely to hold each probe's mate (multi-probe, over all tables; default
+        ``IDENTIFY_BUCKETS``, at least one per table), with exact scores. A mate outside every
+        probed bucket is missed -- measure the recall against :func:`matching.identify`.
+        ``buckets=params.tables`` probes each table's own bucket only (no multi-probe)."""
         q = np.atleast_2d(np.asarray(probes, dtype=np.float32))
-        keys = hash_codes(q, self.params, self._rot)
+        b = max(self.params.tables, IDENTIFY_BUCKETS if buckets is None else buckets)
         rows_out = np.full((len(q), k), -1, dtype=np.int64)
         scores_out = np.full((len(q), k), -np.inf, dtype=np.float32)
+        if not len(q) or not len(self) or k <= 0:
+            return Candidates(rows_out, scores_out)
+        table, bucket = probe_sequence(q, self._rot, self.params, b)
+        lo, hi = self._range(table, bucket)
         for p in range(len(q)):
-            cand = np.unique(np.concatenate([
-                order[np.searchsorted(sk, keys[t, p], "left"):
-                      np.searchsorted(sk, keys[t, p], "right")]
-                for t, (sk, order) in enumerate(self._tables)])).astype(np.int64)
+            cand = self._gather(table[p], lo[p], hi[p])
             if not len(cand):
                 continue
             s = self.templates[cand] @ q[p]
-            top = np.lexsort((cand, -s))[:k]
-            rows_out[p, :len(top)], scores_out[p, :len(top)] = cand[top], s[top]
+            rows, scores = _top_unique(cand, s, k)
+            rows_out[p, :len(rows)], scores_out[p, :len(rows)] = rows, scores
         return Candidates(rows_out, scores_out)
 
     def add(self, batch: F32) -> None:
         """Append a batch (after :meth:`check`); its rows get the next reference numbers."""
-        old = self._tables
+        old_keys, old_order = self._keys, self._order
+        n_old = old_keys.shape[1]
 
-        def table(t: int) -> tuple[I32, I32]:
-            sk, order = old[t]
-            keys = np.empty_like(sk)
-            keys[order] = sk
-            return self._sorted(np.concatenate([keys, self._codes(batch, t)]))
+        def codes(t: int) -> I32:
+            keys = np.empty(n_old, dtype=np.int32)
+            keys[old_order[t]] = old_keys[t]
+            return np.concatenate([keys, self._codes(batch, t)])
 
-        self._tables = self._map(table)
+        self._build(codes, n_old + len(batch))
         self.templates = np.concatenate([self.templates, batch]).astype(np.float32, copy=False)
+
+
+def _top_unique(cand: I64, s: F32, k: int) -> tuple[I64, F32]:
+    """The ``k`` best distinct rows (a row may be listed once per table), best first, ties by
+    lower row."""
+    want = min(len(s), 4 * k + 8)
+    while True:
+        top = np.argpartition(-s, want - 1)[:want] if want < len(s) else np.arange(len(s))
+        order = np.lexsort((cand[top], -s[top]))
+        _, first = np.unique(cand[top][order], return_index=True)
+        keep = np.sort(first)[:k]
+        if len(keep) >= k or want >= len(s):
+            sel = top[order][keep]
+            return cand[sel], s[sel].astype(np.float32)
+        want = min(len(s), want * 4)

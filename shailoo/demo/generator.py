@@ -15,7 +15,8 @@ from shailoo.geography import service as geography
 
 # Each domain that contributes to the demo has a ``demo`` module with ``@demo_step``s.
 DEMO_MODULES = ("shailoo.geography.demo", "shailoo.candidates.demo", "shailoo.elections.demo",
-                "shailoo.auth.demo", "shailoo.polling.demo", "shailoo.register.demo")
+                "shailoo.auth.demo", "shailoo.polling.demo", "shailoo.register.demo",
+                "shailoo.biometrics.demo")
 
 
 def load_steps() -> None:

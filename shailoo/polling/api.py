@@ -63,7 +63,7 @@ def save_operator(data: OperatorIn,
                   session: Session = Depends(get_session)) -> dict[str, Any]:
     """Add an operator or set their certification (withdrawing it takes them off duty)."""
     return service.save_operator(session, guard.actor, operator_id, data.full_name,
-                                 data.certified, data.certified_until)
+                                 data.certified, data.certified_until, data.pin)
 
 
 @polling_router.post("/identifications")

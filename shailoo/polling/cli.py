@@ -113,12 +113,15 @@ def status_command(election: int | None = ELECTION, format_: Format = FORMAT) ->
 def operator_command(operator_id: str, full_name: str = typer.Option(..., "--name"),
                      certified: bool = typer.Option(..., help="holds a valid certification"),
                      until: datetime | None = typer.Option(None, formats=["%Y-%m-%d"],
-                                                           help="certified until YYYY-MM-DD")
+                                                           help="certified until YYYY-MM-DD"),
+                     pin: str | None = typer.Option(None, help="the operator's own PIN (checked "
+                                                               "at enrolment devices)")
                      ) -> None:
     """Add an operator of station devices or set their certification."""
     valid_until: date | None = until.date() if until else None
     with cli_session() as session:
-        service.save_operator(session, ACTOR, operator_id, full_name, certified, valid_until)
+        service.save_operator(session, ACTOR, operator_id, full_name, certified, valid_until,
+                              pin)
     typer.echo(f"operator {operator_id}: {'certified' if certified else 'not certified'}")
 
 

@@ -20,6 +20,7 @@ class Operator(Base):
 
     id: Mapped[str] = mapped_column(String(60), primary_key=True)
     full_name: Mapped[str] = mapped_column(String(300))
+    pin: Mapped[str | None] = mapped_column(String(20))  # to check they never enrol themselves
     certified: Mapped[bool] = mapped_column(Boolean)
     certified_until: Mapped[date | None] = mapped_column(Date)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime())

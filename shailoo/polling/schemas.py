@@ -16,7 +16,7 @@ class DeviceIn(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     id: str = Field(pattern=r"^[A-Za-z0-9_.-]{1,60}$")
-    kind: str = Field(pattern=r"^(scanner|identification)$")
+    kind: str = Field(pattern=r"^(scanner|identification|enrolment)$")
     station: StationCode
     public_key: str = Field(pattern=r"^[0-9a-fA-F]{64}$")
 
@@ -103,6 +103,7 @@ class OperatorIn(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     full_name: str = Field(min_length=1, max_length=300)
+    pin: str | None = Field(None, pattern=r"^[0-9]{14}$")
     certified: bool
     certified_until: date | None = None
 

@@ -20,7 +20,7 @@ from shailoo.polling.models import Device, Operator, PollingSettings
 from shailoo.polling.rules import PollingConfig, parse_config
 from shailoo.polling.signing import signature_valid
 
-DEVICE_KINDS = ("scanner", "identification")
+DEVICE_KINDS = ("scanner", "identification", "enrolment")
 
 
 def register_device(session: Session, actor: str, device_id: str, kind: str,
@@ -73,9 +73,11 @@ def certification_valid(certified: bool, until: date | None, today: date) -> boo
 
 
 def save_operator(session: Session, actor: str, operator_id: str, full_name: str,
-                  certified: bool, certified_until: date | None = None) -> dict[str, Any]:
-    """Add an operator or change their name and certification flag (audited). Taking the
-    certification away takes them off duty on every device."""
+                  certified: bool, certified_until: date | None = None,
+                  pin: str | None = None) -> dict[str, Any]:
+    """Add an operator or change their name, PIN and certification flag (audited). Taking
+    the certification away takes them off duty on every device. The PIN lets enrolment
+    devices check that an operator never enrols themselves."""
     if not full_name.strip():
         raise InvalidInput("polling.bad_operator", f"operator {operator_id!r}: a name is needed",
                            field="full_name")
@@ -88,6 +90,8 @@ def save_operator(session: Session, actor: str, operator_id: str, full_name: str
             operator = Operator(id=operator_id)
             session.add(operator)
         operator.full_name = full_name.strip()
+        if pin is not None:
+            operator.pin = pin
         operator.certified = certified
         operator.certified_until = certified_until
         operator.updated_at = utcnow()
@@ -103,7 +107,14 @@ def save_operator(session: Session, actor: str, operator_id: str, full_name: str
                       "certified_until": certified_until and certified_until.isoformat(),
                       "before": before, "taken_off_duty": off_duty})
     return {"id": operator_id, "full_name": operator.full_name, "certified": certified,
-            "certified_until": certified_until.isoformat() if certified_until else None}
+            "certified_until": certified_until.isoformat() if certified_until else None,
+            "pin": operator.pin}
+
+
+def operator_pin(session: Session, operator_id: str | None) -> str | None:
+    """The PIN of an operator (None when unknown or not recorded)."""
+    operator = session.get(Operator, operator_id) if operator_id else None
+    return None if operator is None else operator.pin
 
 
 def put_on_duty(session: Session, actor: str, device_id: str, operator_id: str | None) -> None:

@@ -297,6 +297,13 @@ def listed_pins(session: Session, election_id: int) -> dict[str, list[str]]:
     return out
 
 
+def pins_with_biometrics(session: Session) -> list[str]:
+    """PINs of the persons whose biometric registration the population register records,
+    in the order they entered the register."""
+    return list(session.execute(select(Person.pin).where(Person.has_biometrics.is_(True))
+                                .order_by(Person.id)).scalars())
+
+
 def station_pins(session: Session, election_id: int, station: str) -> list[str]:
     """The PINs who may vote at a station: its list and its additional list."""
     listed = session.execute(select(ListEntry.pin).where(

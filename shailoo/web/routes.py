@@ -7,6 +7,7 @@ from fastapi import FastAPI
 from shailoo.audit import api as audit_api
 from shailoo.auth import api as auth_api
 from shailoo.auth import pages as auth_pages
+from shailoo.biometrics import api as biometrics_api
 from shailoo.candidates import api as candidates_api
 from shailoo.elections import api as elections_api
 from shailoo.elections import pages as elections_pages
@@ -24,7 +25,7 @@ ROUTERS = (web_pages.router, auth_pages.router, auth_api.router, audit_api.route
            geography_pages.router, geography_api.router, elections_pages.router,
            elections_api.router, candidates_api.router, results_api.router, results_pages.router,
            polling_api.router, polling_api.polling_router, polling_pages.router,
-           register_api.router, register_pages.router)
+           register_api.router, register_pages.router, biometrics_api.router)
 
 
 def include_routers(app: FastAPI) -> None:

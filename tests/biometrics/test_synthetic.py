@@ -69,3 +69,23 @@ def test_probes_mated_and_non_mated():
     assert own.mean() > 0.6
     with pytest.raises(ValueError, match="keep_latent"):
         synthetic.probes(synthetic.enrolment_set(10, 0), 1, 1)
+
+
+def test_impostor_tail_matches_sampled_impostors():
+    _, impostor = synthetic.score_samples(10, 400_000, dim=32, seed=6)
+    for t in (0.0, 0.2, 0.4, 0.5):
+        want = synthetic.impostor_tail(t, 32)
+        got = float((impostor >= t).mean())
+        assert abs(got - want) <= 5 * np.sqrt(want * (1 - want) / len(impostor)) + 1e-6
+    assert synthetic.impostor_tail(0.0) == pytest.approx(0.5, abs=1e-4)
+    assert synthetic.impostor_tail(-0.3) == pytest.approx(1 - synthetic.impostor_tail(0.3))
+    assert synthetic.impostor_tail(0.62) == pytest.approx(2.35e-15, rel=0.02)
+
+
+def test_dedup_threshold_margin():
+    pairs = 3_700_000 * (3_700_000 - 1) / 2
+    assert pairs * synthetic.impostor_tail(synthetic.DEDUP_THRESHOLD) < 1e-3
+    e = synthetic.enrolment_set(200_000, 20_000, seed=12)
+    i, j = e.duplicates.T
+    genuine = np.einsum("ij,ij->i", e.templates[i], e.templates[j])
+    assert float((genuine >= synthetic.DEDUP_THRESHOLD).mean()) >= 0.996

@@ -67,7 +67,7 @@ def test_operators_are_saved_by_the_cec_only(client, session):
     saved = client.put(url, json=data, headers=admin)
     assert saved.status_code == 200 and saved.json() == {
         "id": "op-2", "full_name": "Бекова Нуриза", "certified": True,
-        "certified_until": "2099-12-31"}
+        "certified_until": "2099-12-31", "pin": None}
     blank = client.put(url, json={"full_name": "  ", "certified": True}, headers=admin)
     assert (blank.status_code, code_of(blank)) == (422, "polling.bad_operator")
     assert client.put(url, json={"full_name": "X"}, headers=admin).status_code == 422

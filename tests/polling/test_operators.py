@@ -50,7 +50,7 @@ def test_an_operator_is_saved_and_changed_with_the_change_audited(session):
     out = service.save_operator(session, ACTOR, "op-7", "  Турдубаева Айгүл ", True,
                                 today + timedelta(days=30))
     assert out == {"id": "op-7", "full_name": "Турдубаева Айгүл", "certified": True,
-                   "certified_until": (today + timedelta(days=30)).isoformat()}
+                   "certified_until": (today + timedelta(days=30)).isoformat(), "pin": None}
     service.save_operator(session, ACTOR, "op-7", "Турдубаева Айгүл", True, None)
     row = session.get(Operator, "op-7")
     assert (row.certified, row.certified_until) == (True, None)

@@ -1,4 +1,4 @@
-"""biometrics: subjects, encrypted templates, dedup runs; biometric duplicate cases
+"""biometrics: subjects, encrypted templates, dedup runs; biometric duplicate cases; operator PINs
 
 Revision ID: 0007
 Revises: 0006
@@ -61,6 +61,9 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_biometric_templates_modality'), ['modality'], unique=False)
         batch_op.create_index('uq_biometric_templates_subject_modality', ['ref_id', 'modality'], unique=True)
 
+    with op.batch_alter_table('polling_operators', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('pin', sa.String(length=20), nullable=True))
+
     with op.batch_alter_table('register_duplicate_cases', schema=None) as batch_op:
         batch_op.add_column(sa.Column('kind', sa.String(length=20), server_default='demographic', nullable=False))
         batch_op.add_column(sa.Column('score', sa.Float(), nullable=True))
@@ -85,6 +88,9 @@ def downgrade() -> None:
                nullable=False)
         batch_op.drop_column('score')
         batch_op.drop_column('kind')
+
+    with op.batch_alter_table('polling_operators', schema=None) as batch_op:
+        batch_op.drop_column('pin')
 
     with op.batch_alter_table('biometric_templates', schema=None) as batch_op:
         batch_op.drop_index('uq_biometric_templates_subject_modality')
