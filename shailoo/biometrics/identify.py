@@ -14,12 +14,12 @@ from sqlalchemy.orm import Session
 
 from shailoo.biometrics import dedup, matching
 from shailoo.biometrics.extractors import Sample, get_extractor
+from shailoo.biometrics.models import Subject
 from shailoo.biometrics.service import (
     THRESHOLDS,
     Gallery,
     latest_template_id,
     load_gallery,
-    pins_of,
     refs_of,
 )
 from shailoo.biometrics.thresholds import modality_problem
@@ -27,6 +27,8 @@ from shailoo.errors import InvalidInput
 from shailoo.register import lists
 
 STATION_TTL_SECONDS = 300.0  # lists may change (additional list) without a new template
+REVISION_CHECK_SECONDS = 1.0  # how stale a gallery may be after a new enrolment
+EXACT_NATIONAL_MAX = 200_000  # below this many templates a national search is exact
 
 
 @dataclass
@@ -44,12 +46,21 @@ class Galleries:
         self._lock = threading.Lock()
         self._stations: dict[tuple[int, str, str], _Cached] = {}
         self._national: dict[str, _Cached] = {}
+        self._revision = (0, -REVISION_CHECK_SECONDS)
+
+    def revision(self, session: Session) -> int:
+        """The newest template id, read at most once a second."""
+        value, read = self._revision
+        if time.monotonic() - read >= REVISION_CHECK_SECONDS:
+            value = latest_template_id(session)
+            self._revision = (value, time.monotonic())
+        return value
 
     def station(self, session: Session, election_id: int, station: str, modality: str
                 ) -> Gallery:
         """The templates of the voters who may vote at ``station``."""
         key = (election_id, station, modality)
-        revision = latest_template_id(session, modality)
+        revision = self.revision(session)
         with self._lock:
             hit = self._stations.get(key)
         if hit and hit.revision == revision and time.monotonic() - hit.loaded < \
@@ -61,15 +72,18 @@ class Galleries:
             self._stations[key] = _Cached(gallery, revision, time.monotonic())
         return gallery
 
-    def national(self, session: Session, modality: str) -> tuple[Gallery, dedup.DedupIndex]:
-        """Every template of the modality and its approximate index."""
-        revision = latest_template_id(session, modality)
+    def national(self, session: Session, modality: str
+                 ) -> tuple[Gallery, dedup.DedupIndex | None]:
+        """Every template of the modality and, for a large register, its approximate
+        index (None: search exactly)."""
+        revision = self.revision(session)
         with self._lock:
             hit = self._national.get(modality)
-        if hit and hit.revision == revision and hit.index is not None:
+        if hit and hit.revision == revision:
             return hit.gallery, hit.index
         gallery = load_gallery(session, modality)
-        index = dedup.DedupIndex(gallery.vectors, THRESHOLDS.national)
+        index = dedup.DedupIndex(gallery.vectors, THRESHOLDS.national) \
+            if len(gallery.ref_ids) > EXACT_NATIONAL_MAX else None
         with self._lock:
             self._national[modality] = _Cached(gallery, revision, time.monotonic(), index)
         return gallery, index
@@ -95,16 +109,16 @@ def identify_at_station(session: Session, election_id: int, station: str, sample
         best = matching.identify(features.vector, local.vectors, k=1)
         score = float(best.scores[0, 0])
         if score >= THRESHOLDS.station:
-            ref = local.ref_ids[int(best.rows[0, 0])]
-            answer.update(match=pins_of(session, [ref])[ref], score=round(score, 4))
+            answer.update(match=_pin(session, local.ref_ids[int(best.rows[0, 0])]),
+                          score=round(score, 4))
     if answer["match"] is None:
         everyone, index = galleries.national(session, sample.modality)
         if len(everyone.ref_ids):
-            found = index.identify(features.vector, k=1)
+            found = (index.identify(features.vector, k=1) if index is not None else
+                     matching.identify(features.vector, everyone.vectors, k=1))
             row, score = int(found.rows[0, 0]), float(found.scores[0, 0])
             if row >= 0 and score >= THRESHOLDS.national:
-                ref = everyone.ref_ids[row]
-                pin = pins_of(session, [ref])[ref]
+                pin = _pin(session, everyone.ref_ids[row])
                 where, exclusion = lists.list_station_of(session, election_id, pin)
                 answer.update(listed_at=where, score=round(score, 4),
                               excluded=exclusion)
@@ -113,6 +127,13 @@ def identify_at_station(session: Session, election_id: int, station: str, sample
     answer["milliseconds"] = round((time.perf_counter() - started) * 1000, 2)
     answer["quality"] = round(features.quality, 3)
     return answer
+
+
+def _pin(session: Session, ref_id: str) -> str:
+    """The PIN behind a matched reference (looked up only for the answer)."""
+    subject = session.get(Subject, ref_id)
+    assert subject is not None, ref_id
+    return subject.pin
 
 
 def warm(session: Session, election_id: int, stations: list[str], modality: str,
