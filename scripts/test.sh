@@ -71,6 +71,8 @@ port_open 5432 && backends="sqlite,postgresql"
    case "$script" in
      results_reaggregate.py) for b in ${backends//,/ }; do
          ../.venv/bin/python "$script" --smoke --backend "$b" >/dev/null || exit 1; done ;;
+     biometrics_station_api.py) ../.venv/bin/python "$script" --smoke --backends "$backends" \
+         >/dev/null || exit 1 ;;
      biometrics_*.py) ../.venv/bin/python "$script" --smoke >/dev/null || exit 1 ;;
      *) ../.venv/bin/python "$script" --smoke --backends "$backends" >/dev/null || exit 1 ;;
    esac

@@ -19,6 +19,7 @@ import numpy.typing as npt
 
 F32 = npt.NDArray[np.float32]
 I64 = npt.NDArray[np.int64]
+_SCORE_CELLS = 1 << 24  # default score block: 64 MiB of float32
 
 
 @dataclass(frozen=True)
@@ -70,11 +71,15 @@ def _top_k(scores: F32, k: int) -> tuple[I64, F32]:
     return rows, np.take_along_axis(vals, order, axis=1).astype(np.float32)
 
 
-def identify(probes: F32, gallery: F32, k: int = 1, *, block: int = 262_144) -> Candidates:
+def identify(probes: F32, gallery: F32, k: int = 1, *, block: int | None = None) -> Candidates:
     """Exact 1:N: the ``k`` best gallery rows for each probe (a ``p x dim`` matrix, or one
-    ``dim`` vector), scanning the gallery in blocks of ``block`` rows."""
+    ``dim`` vector), scanning the gallery in blocks of ``block`` rows (by default as many as
+    keep the score block to about 2**24 cells: one pass, like ``argmax(gallery @ probe)``,
+    for a single probe over a national gallery)."""
     q = np.atleast_2d(np.asarray(probes, dtype=np.float32))
     g = np.asarray(gallery, dtype=np.float32)
+    if block is None:
+        block = max(4096, _SCORE_CELLS // max(1, len(q)))
     best_rows: I64 | None = None
     best_scores: F32 | None = None
     for s in range(0, len(g), block):

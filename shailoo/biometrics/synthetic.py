@@ -178,12 +178,12 @@ def impostor_tail(threshold: float, dim: int = DIM) -> float:
     """P(score >= threshold) for two different persons: the cosine of two independent uniform
     unit vectors in ``dim`` dimensions (density proportional to (1 - t^2)^((dim - 3) / 2)),
     by numerical integration."""
+    if threshold < 0:
+        return 1.0 - impostor_tail(-threshold, dim)
     t = np.linspace(0.0, 1.0, 2_000_001)[:-1]
     dens = np.exp((dim - 3) / 2 * np.log1p(-t * t))
     dt = t[1] - t[0]
     dens /= 2 * dens.sum() * dt
-    if threshold <= 0:
-        return float(1.0 - dens[t < -threshold].sum() * dt)
     return float(dens[t >= threshold].sum() * dt)
 
 

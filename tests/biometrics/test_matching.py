@@ -42,3 +42,13 @@ def test_small_and_empty_gallery():
     assert c.rows.shape == (1, 3) and c.rows[0, 0] == 0
     e = matching.identify(g[0], g[:0], k=2)
     assert e.rows.shape == (1, 0) and e.decisions(0.0).tolist() == [-1]
+
+
+def test_default_block_same_as_small_blocks(monkeypatch):
+    g = _gallery(5000, dim=64, seed=4)
+    q = _gallery(30, dim=64, seed=5)
+    monkeypatch.setattr(matching, "_SCORE_CELLS", 30 * 700)  # default block: 700 rows here
+    small = matching.identify(q, g, k=3, block=64)
+    assert matching.identify(q, g, k=3).rows.tolist() == small.rows.tolist()
+    one = matching.identify(q[7], g, k=3)
+    assert one.rows[0].tolist() == small.rows[7].tolist()
