@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from shailoo.audit import service as audit
 from shailoo.db import unit_of_work
-from shailoo.errors import NotFound
+from shailoo.errors import Conflict, NotFound
 from shailoo.kit.clock import utcnow
 from shailoo.polling import identification, reports
 from shailoo.polling import service as devices
@@ -160,6 +160,9 @@ def resolve_case(session: Session, actor: str, case_id: int,
         case = session.get(ReconciliationCase, case_id, with_for_update=True)
         if case is None:
             raise NotFound("polling.case_not_found", f"no reconciliation case {case_id}")
+        if case.status != "open":
+            raise Conflict("polling.case_not_open",
+                           f"case {case_id} is {case.status}, not open: nothing to resolve")
         case.status, case.resolution, case.resolved_by = "resolved", resolution, actor
         case.updated_at = utcnow()
         audit.record(session, actor, "polling.case_resolved", "station", case.station_code,

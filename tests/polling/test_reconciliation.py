@@ -9,7 +9,7 @@ from __future__ import annotations
 import pytest
 
 from shailoo.audit import service as audit
-from shailoo.errors import NotFound
+from shailoo.errors import Conflict, NotFound
 from shailoo.polling import reconciliation, reports, service
 from tests.polling.factories import (
     ACTOR,
@@ -108,6 +108,9 @@ def test_cases_are_opened_updated_cleared_resolved_and_reopened(session):
                                            "one ballot spoilt at the scanner, see act 3")
     assert (resolved["status"], resolved["resolved_by"]) == ("resolved", "user:tec")
     assert audit.list_records(session, 1)[0].action == "polling.case_resolved"
+    with pytest.raises(Conflict) as again:  # a resolution is not overwritten
+        reconciliation.resolve_case(session, "user:other", case_1001, "another story")
+    assert again.value.code == "polling.case_not_open"
     assert reconciliation.open_cases(session, ACTOR, election) == zero  # counts unchanged
     issue(session, election, "id-1001-a", [(PINS_1001[6], local(19, 30))], prefix="later")
     assert reconciliation.open_cases(session, ACTOR, election) == zero | {"reopened": 1}
