@@ -30,11 +30,13 @@ from _common import (
 from sqlalchemy import func, select
 
 from shailoo.demo.generator import generate
+from shailoo.elections.rules import ElectionStatus
 from shailoo.polling.demo import demo_identifier_id, demo_identifier_key
 from shailoo.polling.models import BallotIssue, IdentificationEvent
 from shailoo.polling.schemas import IdentificationBatchIn
 from shailoo.polling.signing import sign
 from shailoo.register.models import ListEntry
+from shailoo.results.closing import advance_demo_election
 
 SEED = 1
 PATH = "/api/polling/identifications"
@@ -97,6 +99,7 @@ def run(backend: str, voters: int, batch: int, concurrency: int, workers: int) -
     try:
         with session_for(url) as session:
             generate(session, voters, SEED, datetime(2026, 11, 26).date(), log=lambda _m: None)
+            advance_demo_election(session, "benchmark", ElectionStatus.POLLING)
         election, bodies = _batches(url, batch)
         events = sum(len(b["events"]) for b in bodies)
         server, base = serve(url, workers)

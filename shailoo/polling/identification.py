@@ -17,7 +17,6 @@ from sqlalchemy.orm import Session
 
 from shailoo.audit import service as audit
 from shailoo.db import unit_of_work
-from shailoo.elections import service as elections
 from shailoo.errors import Forbidden, InvalidInput
 from shailoo.kit.clock import utcnow
 from shailoo.kit.hashing import digest
@@ -103,7 +102,7 @@ def _record(session: Session, batch: IdentificationBatchIn, document: dict[str, 
         device = devices.verify_upload(session, batch.device_id, "identification",
                                        batch.station, document, batch.signature,
                                        operator_needed=True)
-        elections.public_get_election(session, batch.election_id)
+        devices.check_polling(session, batch.election_id)
         known = ledger.known_events(session, [e.event_id for e in batch.events])
         replayed = _replay(batch, known)
         if replayed is not None:

@@ -65,7 +65,7 @@ def _record(session: Session, report: StationReportIn, member: str | None) -> di
                                 f"report {report.report_id} was already received with other "
                                 f"content", report_id=report.report_id)
             return {"report_id": report.report_id, "repeated": True}
-        elections.public_get_election(session, report.election_id)
+        devices.check_polling(session, report.election_id)
         geography.public_get_station(session, report.station)
         session.add(StationReport(
             report_id=report.report_id, election_id=report.election_id,

@@ -13,7 +13,9 @@ from sqlalchemy.orm import Session
 
 from shailoo.audit import service as audit
 from shailoo.db import unit_of_work
-from shailoo.errors import Conflict, Forbidden, InvalidInput, NotFound
+from shailoo.elections import service as elections
+from shailoo.elections.rules import ElectionStatus
+from shailoo.errors import Conflict, Forbidden, InvalidInput, NotFound, RuleViolation
 from shailoo.geography import service as geography
 from shailoo.kit.clock import utcnow
 from shailoo.polling.models import Device, Operator, PollingSettings
@@ -218,8 +220,6 @@ def polling_config(session: Session, election_id: int) -> PollingConfig:
 def set_polling_config(session: Session, actor: str, election_id: int,
                        data: dict[str, Any]) -> PollingConfig:
     """Set the election's polling-day settings (missing keys keep their defaults; audited)."""
-    from shailoo.elections import service as elections
-
     try:
         config = parse_config(data)
     except ValueError as problem:
@@ -234,3 +234,16 @@ def set_polling_config(session: Session, actor: str, election_id: int,
         audit.record(session, actor, "polling.settings_set", "election", election_id,
                      config.to_dict())
     return config
+
+
+POLLING_OPEN = (ElectionStatus.POLLING, ElectionStatus.COUNTING)
+
+
+def check_polling(session: Session, election_id: int) -> None:
+    """Refuse polling-day uploads for an election that is not in polling (or counting,
+    when offline devices catch up after the close)."""
+    election = elections.public_get_election(session, election_id)
+    if election.status not in POLLING_OPEN:
+        raise RuleViolation("polling.not_polling",
+                            f"election {election_id} is {election.status.value}: polling-day "
+                            f"uploads are taken in polling and counting only")

@@ -11,6 +11,8 @@ from typing import Any
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy.orm import Session
 
+from shailoo.elections import service as elections
+from shailoo.elections.rules import ElectionStatus
 from shailoo.polling import identification, reports, service
 from shailoo.polling.schemas import IdentificationBatchIn, StationReportIn
 from shailoo.polling.signing import public_key_hex, sign
@@ -61,10 +63,20 @@ def setup_counting(session: Session, rows: Sequence[dict[str, str]] = ROWS) -> C
     return counting
 
 
+def open_polling(session: Session, election: int) -> None:
+    """Move a scheduled (or later) election along its calendar to polling."""
+    path = [ElectionStatus.NOMINATION, ElectionStatus.CAMPAIGN, ElectionStatus.POLLING]
+    status = elections.public_get_election(session, election).status
+    for step in path[path.index(status) + 1 if status in path else 0:]:
+        elections.transition(session, ACTOR, election, step, "test: polling day")
+
+
 def _lists_and_devices(session: Session, election: int, rows: Sequence[dict[str, str]]
                        ) -> None:
     import_rows(session, rows)
     lists.build_lists(session, ACTOR, election)
+    if elections.public_get_election(session, election).status is ElectionStatus.SCHEDULED:
+        open_polling(session, election)
     service.save_operator(session, ACTOR, "op-1", "Асанов Бакыт", certified=True)
     for device, key in KEYS.items():
         service.register_device(session, ACTOR, device, "identification", STATION[device],

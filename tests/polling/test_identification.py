@@ -166,3 +166,18 @@ def test_an_event_twice_in_one_batch_counts_once(session):
         ("issue_ballot", False), ("issue_ballot", True), ("already_voted", False)]
     assert session.execute(select(func.count()).select_from(
         IdentificationEvent)).scalar_one() == 2
+
+
+def test_uploads_are_taken_only_while_polling(session):
+    from shailoo.errors import RuleViolation
+    from tests.factories import make_election
+
+    election = setup_country(session)
+    scheduled = make_election(session, code="parliament-2027-b").id
+    with pytest.raises(RuleViolation) as exc:
+        identification.record_batch(session, batch(scheduled, "id-1001-a",
+                                                   [("ev-00000001", ROWS[0]["pin"])]))
+    assert exc.value.code == "polling.not_polling"
+    assert session.execute(select(func.count()).select_from(IdentificationEvent)).scalar() == 0
+    assert answers(identification.record_batch(session, batch(
+        election, "id-1001-a", [("ev-00000001", ROWS[0]["pin"])]))) == [("issue_ballot", None)]

@@ -25,7 +25,7 @@ from shailoo.polling.models import (
 )
 from shailoo.polling.rules import PollingConfig
 from shailoo.polling.signing import sign
-from tests.polling.factories import ACTOR, KEYS, ROWS, batch, setup_country
+from tests.polling.factories import ACTOR, KEYS, ROWS, batch, open_polling, setup_country
 from tests.register.factories import make_register_country
 
 PIN = ROWS[0]["pin"]  # listed at 1001
@@ -245,6 +245,7 @@ def test_an_event_id_of_another_election_is_a_replay(session):
 
     election = setup_country(session)
     other = make_election(session, code="parliament-2027-b").id
+    open_polling(session, other)
     identification.record_batch(session, batch(election, "id-1001-a", [("ev-00000001", PIN)]))
     with pytest.raises(Forbidden) as exc:
         identification.record_batch(session, batch(other, "id-1001-a",

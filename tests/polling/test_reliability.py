@@ -38,6 +38,7 @@ from shailoo.polling.models import BallotIssue, IdentificationEvent, PollingInci
 from shailoo.polling.schemas import IdentificationBatchIn
 from shailoo.polling.signing import public_key_hex, sign
 from shailoo.register import lists
+from tests.polling.factories import open_polling
 from tests.register.factories import ACTOR, import_rows, make_register_country, voter
 
 PATH = "/api/polling/identifications"
@@ -90,6 +91,7 @@ def prepare(url: str) -> Country:
             election = make_register_country(session)
             import_rows(session, rows)
             lists.build_lists(session, ACTOR, election)
+            open_polling(session, election)
             assert sum(lists.station_sizes(session, election).values()) == len(listed)
             for device, code in DEVICES.items():
                 service.register_device(session, ACTOR, device, "identification", code,
