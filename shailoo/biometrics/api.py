@@ -32,15 +32,15 @@ def enrol(capture: EnrolmentIn,
         device = devices.verify_upload(session, capture.device_id, "enrolment",
                                        capture.station, capture.document(), capture.signature,
                                        operator_needed=True)
+        operator_pin = devices.operator_pin(session, device.operator_id)
+        if operator_pin is None:
+            raise Forbidden("biometrics.operator_without_pin",
+                            f"operator {device.operator_id!r} on duty has no PIN on record, "
+                            f"so self-enrolment cannot be ruled out")
     except Forbidden as refusal:
         devices.audit_refusal(session, capture.device_id, capture.station, refusal,
                               {"modality": capture.modality})
         raise
-    operator_pin = devices.operator_pin(session, device.operator_id)
-    if operator_pin is None:
-        raise Forbidden("biometrics.operator_without_pin",
-                        f"operator {device.operator_id!r} on duty has no PIN on record, so "
-                        f"self-enrolment cannot be ruled out")
     return service.enrol(session, f"device:{device.device_id}", capture.pin,
                          Sample(capture.modality, capture.sample_bytes(), capture.quality),
                          capture.extractor, device.device_id, operator_pin,
@@ -56,8 +56,13 @@ def identify(search: IdentifyIn,
     listed at the station (`match`), else where the register lists the person
     (`listed_at`), else `fallback: document` (check the identity document and record why
     the fingerprint failed with the identification)."""
-    devices.verify_upload(session, search.device_id, "identification", search.station,
-                          search.document(), search.signature, operator_needed=True)
+    try:
+        devices.verify_upload(session, search.device_id, "identification", search.station,
+                              search.document(), search.signature, operator_needed=True)
+    except Forbidden as refusal:
+        devices.audit_refusal(session, search.device_id, search.station, refusal,
+                              {"modality": search.modality, "election_id": search.election_id})
+        raise
     return identify_at_station(session, search.election_id, search.station,
                                Sample(search.modality, search.sample_bytes(), search.quality),
                                search.extractor)

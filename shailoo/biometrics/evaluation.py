@@ -74,7 +74,8 @@ def evaluate_synthetic(genuine: int = 20_000, impostor: int = 1_000_000,
     """The synthetic model's error rates (sizes and seed as given)."""
     gen, imp = synthetic.score_samples(genuine, impostor, seed=seed + 2)
     enrolled = synthetic.enrolment_set(gallery, 0, seed=seed, keep_latent=True)
-    probe = synthetic.probes(enrolled, searches // 2, searches - searches // 2, seed=seed + 1)
+    mated = min(searches // 2, gallery)  # distinct enrolled persons
+    probe = synthetic.probes(enrolled, mated, searches - mated, seed=seed + 1)
     return _evaluate(f"synthetic (seed {seed})", gen, imp, enrolled.templates,
                      probe.templates, probe.mate, thresholds)
 
@@ -85,18 +86,27 @@ def evaluate_file(path: Path, impostor_per_probe: int = 200, seed: int = 0,
     mate; impostor scores each probe against random other gallery rows."""
     try:
         data = np.load(path)
-        gallery = np.asarray(data["gallery"], dtype=np.float32)
-        probes = np.asarray(data["probes"], dtype=np.float32)
-        mate = np.asarray(data["mate"], dtype=np.int64)
-    except (OSError, KeyError, ValueError) as exc:
+        if not isinstance(data, np.lib.npyio.NpzFile):  # a single .npy array
+            raise ValueError("not an .npz archive")
+        with data:
+            gallery = np.asarray(data["gallery"], dtype=np.float32)
+            probes = np.asarray(data["probes"], dtype=np.float32)
+            mate = np.asarray(data["mate"], dtype=np.int64)
+    except (OSError, KeyError, ValueError, TypeError, EOFError) as exc:
         raise InvalidInput("biometrics.bad_template_set",
                            f"{path}: need an .npz with gallery, probes and mate ({exc})"
                            ) from None
-    if gallery.ndim != 2 or probes.ndim != 2 or gallery.shape[1] != probes.shape[1] or \
-            len(mate) != len(probes) or mate.max(initial=-1) >= len(gallery):
+    if gallery.ndim != 2 or probes.ndim != 2 or mate.ndim != 1 or \
+            gallery.shape[1] != probes.shape[1] or len(mate) != len(probes) or \
+            mate.max(initial=-1) >= len(gallery) or mate.min(initial=-1) < -1:
         raise InvalidInput("biometrics.bad_template_set",
                            f"{path}: gallery and probes must be matrices of one width and "
                            f"mate a gallery row (or -1) per probe")
+    if len(gallery) < 2 or not (mate >= 0).any() or (mate >= 0).all() or \
+            not np.isfinite(gallery).all() or not np.isfinite(probes).all():
+        raise InvalidInput("biometrics.bad_template_set",
+                           f"{path}: need at least two gallery rows, a mated and a non-mated "
+                           f"probe (FNIR and FPIR) and finite values")
     mated = mate >= 0
     genuine = np.einsum("ij,ij->i", probes[mated], gallery[mate[mated]]).astype(np.float32)
     rng = np.random.default_rng(seed)

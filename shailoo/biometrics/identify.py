@@ -48,6 +48,14 @@ class Galleries:
         self._national: dict[str, _Cached] = {}
         self._revision = (0, -REVISION_CHECK_SECONDS)
 
+    def clear(self) -> None:
+        """Forget every gallery (e.g. after templates were restored or rolled back: the
+        newest template id alone may then not tell the change)."""
+        with self._lock:
+            self._stations.clear()
+            self._national.clear()
+            self._revision = (0, -REVISION_CHECK_SECONDS)
+
     def revision(self, session: Session) -> int:
         """The newest template id, read at most once a second."""
         value, read = self._revision
@@ -104,7 +112,7 @@ def identify_at_station(session: Session, election_id: int, station: str, sample
     features = get_extractor(extractor).extract(sample)
     local = galleries.station(session, election_id, station, sample.modality)
     answer: dict[str, Any] = {"match": None, "score": None, "listed_at": None,
-                              "fallback": None}
+                              "excluded": None, "fallback": None}
     if len(local.ref_ids):
         best = matching.identify(features.vector, local.vectors, k=1)
         score = float(best.scores[0, 0])

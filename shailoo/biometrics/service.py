@@ -32,6 +32,9 @@ F32 = npt.NDArray[np.float32]
 I64 = npt.NDArray[np.int64]
 THRESHOLDS = Thresholds()
 MIN_ENROLMENT_QUALITY = 0.6  # below this the enrolment station must capture again
+EXACT_DEDUP_MAX = 20_000  # up to this many templates de-duplication is brute force: complete,
+# and faster than building the LSH tables (their random rotations alone take seconds)
+LSH_PARAMS = dedup.LshParams()  # the national index of larger registers
 
 
 def cipher() -> TemplateCipher:
@@ -72,18 +75,26 @@ def enrol(session: Session, actor: str, pin: str, sample: Sample, extractor: str
                             f"capture quality {features.quality:.2f} is below "
                             f"{MIN_ENROLMENT_QUALITY}: capture again", pin=pin)
     seal = cipher()
+    if operator_pin is not None:
+        refusal = _self_enrolment(session, seal, operator_pin, pin, sample.modality, features)
+        if refusal is not None:
+            _audit_self_enrolment(session, operator_pin, pin, sample.modality, refusal)
+            raise Forbidden("biometrics.self_enrolment", refusal)
     with unit_of_work(session):
-        if operator_pin is not None:
-            _check_not_self(session, seal, operator_pin, pin, sample.modality, features)
         ref = _subject(session, pin)
         old = session.execute(select(Template).where(
             Template.ref_id == ref, Template.modality == sample.modality)).scalar()
+        # a replacement needs a new, higher id (galleries and incremental de-duplication
+        # see new templates by id); SQLite would reuse a deleted highest id
+        new_id = latest_template_id(session) + 1 if old is not None and \
+            session.get_bind().dialect.name == "sqlite" else None
         if old is not None:
             session.delete(old)
             session.flush()
         nonce, sealed = seal.seal(ref, sample.modality, features.vector)
-        session.add(Template(ref_id=ref, modality=sample.modality, extractor=extractor,
-                             dim=len(features.vector), quality=features.quality, device=device,
+        session.add(Template(id=new_id, ref_id=ref, modality=sample.modality,
+                             extractor=extractor, dim=len(features.vector),
+                             quality=features.quality, device=device,
                              captured_at=captured_at or utcnow(), key_id=seal.key_id,
                              nonce=nonce, ciphertext=sealed, enrolled_by=actor))
         session.flush()
@@ -94,17 +105,24 @@ def enrol(session: Session, actor: str, pin: str, sample: Sample, extractor: str
             "replaced": old is not None}
 
 
-def _check_not_self(session: Session, seal: TemplateCipher, operator_pin: str, pin: str,
-                    modality: str, features: Features) -> None:
+def _self_enrolment(session: Session, seal: TemplateCipher, operator_pin: str, pin: str,
+                    modality: str, features: Features) -> str | None:
+    """Why this is the operator enrolling themselves, or None."""
     if operator_pin == pin:
-        raise Forbidden("biometrics.self_enrolment", "an operator cannot enrol themselves")
+        return "an operator cannot enrol themselves"
     own = _template_of(session, seal, operator_pin, modality)
     if own is not None and matching.verify(features.vector, own, THRESHOLDS.verify).match:
+        return ("the capture matches the operator's own fingerprint: an operator cannot enrol "
+                "themselves")
+    return None
+
+
+def _audit_self_enrolment(session: Session, operator_pin: str, pin: str, modality: str,
+                          reason: str) -> None:
+    """Record a refused self-enrolment in its own transaction (it outlives the refusal)."""
+    with unit_of_work(session):
         audit.record(session, f"operator:{operator_pin}", "biometrics.self_enrolment_refused",
-                     "person", pin, {"modality": modality})
-        raise Forbidden("biometrics.self_enrolment",
-                        "the capture matches the operator's own fingerprint: an operator "
-                        "cannot enrol themselves")
+                     "person", pin, {"modality": modality, "reason": reason})
 
 
 @dataclass(frozen=True)
@@ -127,7 +145,7 @@ def enrol_many(session: Session, actor: str, items: Iterable[Enrolment], extract
     now = utcnow()
     with unit_of_work(session):
         refs = {pin: ref for pin, ref in session.execute(select(Subject.pin, Subject.ref_id))}
-        have = set(session.execute(select(Template.ref_id, Template.modality)).tuples())
+        have = {(r, m) for r, m in session.execute(select(Template.ref_id, Template.modality))}
         subjects, rows = [], []
         for item in items:
             ref = refs.get(item.pin)
@@ -215,10 +233,14 @@ def latest_template_id(session: Session, modality: str | None = None) -> int:
 
 def deduplicate(session: Session, actor: str, modality: str = "finger2", exact: bool = False,
                 full: bool = False) -> dict[str, Any]:
-    """National de-duplication of a modality: every template against all others (``exact``:
-    brute force; else multi-table LSH with exact re-scoring), or only the templates enrolled
-    since the last run against everything (incremental, the default after a first run).
+    """National de-duplication of a modality: every template against all others (``exact``,
+    or up to ``EXACT_DEDUP_MAX`` templates: brute force; else multi-table LSH with exact
+    re-scoring), or only the templates enrolled since the last run against everything
+    (incremental, the default after a first run).
     Pairs at or above the threshold become review cases (earlier enrolment first)."""
+    problem = modality_problem(modality)
+    if problem:
+        raise InvalidInput("biometrics.bad_modality", problem, field="modality")
     started = time.perf_counter()
     last = session.execute(select(DedupRun).where(DedupRun.modality == modality)
                            .order_by(DedupRun.id.desc()).limit(1)).scalar()
@@ -226,13 +248,23 @@ def deduplicate(session: Session, actor: str, modality: str = "finger2", exact: 
     threshold = THRESHOLDS.dedup
     since = 0 if (full or exact or last is None) else last.upto_template_id
     old = int(np.searchsorted(gallery.template_ids, since, side="right"))
+    small = len(gallery.ref_ids) <= EXACT_DEDUP_MAX
     if since == 0:
-        pairs = (dedup.exact_pairs if exact else dedup.lsh_pairs)(gallery.vectors, threshold)
-        mode = "exact" if exact else "lsh"
+        mode = "exact" if exact or small else "lsh"
+        pairs = (dedup.exact_pairs(gallery.vectors, threshold) if mode == "exact" or
+                 not len(gallery.ref_ids) else
+                 dedup.lsh_pairs(gallery.vectors, threshold, LSH_PARAMS))
     else:
-        index = dedup.DedupIndex(gallery.vectors[:old], threshold)
-        pairs = index.check(gallery.vectors[old:])
         mode = "incremental"
+        if old == len(gallery.ref_ids):  # nothing new
+            pairs = dedup.exact_pairs(gallery.vectors[:0], threshold)
+        elif small:
+            pairs = dedup.exact_pairs_for_rows(
+                gallery.vectors, np.arange(old, len(gallery.ref_ids), dtype=np.int64),
+                threshold)
+        else:
+            index = dedup.DedupIndex(gallery.vectors[:old], threshold, LSH_PARAMS)
+            pairs = index.check(gallery.vectors[old:])
     refs = [gallery.ref_ids[int(k)] for k in np.concatenate([pairs.i, pairs.j])]
     pins = pins_of(session, sorted(set(refs)))
     found = [(pins[gallery.ref_ids[int(a)]], pins[gallery.ref_ids[int(b)]], float(s))

@@ -62,8 +62,8 @@ def open_biometric_cases(session: Session, actor: str, pairs: list[tuple[str, st
     matched in biometric de-duplication; a pair already under review (either order, any
     kind) is left as it is. Returns the number of new cases (audited with ``detail``)."""
     with unit_of_work(session):
-        existing = {frozenset(p) for p in session.execute(
-            select(DuplicateCase.pin_a, DuplicateCase.pin_b)).tuples()}
+        existing = {frozenset((a, b)) for a, b in session.execute(
+            select(DuplicateCase.pin_a, DuplicateCase.pin_b))}
         now = utcnow()
         new = []
         for a, b, score in pairs:
