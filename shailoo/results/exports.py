@@ -1,9 +1,11 @@
 """Open-format exports of an election's results, built purely from service data: the shailoo
-CSV (one row per station x contest x source) and the NIST SP 1500-100 Election Results
+CSV (one row per station x contest x source), the shailoo JSON (its twin, which
+``transfer_json`` reads back) and the NIST SP 1500-100 Election Results
 Reporting common data format (JSON, version 2)."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -16,6 +18,7 @@ from shailoo.geography.schemas import CommissionOut, RegionOut, StationOut
 from shailoo.kit.importing import write_csv
 from shailoo.results.rules import LINES
 from shailoo.results.schemas import ProtocolOut
+from shailoo.results.transfer_json import SHAILOO_JSON_FORMAT, SHAILOO_JSON_VERSION
 
 NIST_PREFIX = "ElectionResults."
 VENDOR_APPLICATION_ID = "shailoo"
@@ -70,6 +73,45 @@ def write_results_csv(data: ExportData, out: IO[str]) -> int:
     rows = list(csv_rows(data))
     write_csv(out, csv_header(data), rows)
     return len(rows)
+
+
+# --- shailoo JSON ------------------------------------------------------------------------------
+
+def json_head(data: ExportData) -> dict[str, Any]:
+    """The shailoo JSON document but its protocols: format, version, the election and every
+    contest with its ballot (documented in docs/operators/07-results-import.md)."""
+    election = data.election
+    return {
+        "format": SHAILOO_JSON_FORMAT, "version": SHAILOO_JSON_VERSION,
+        "election": {"code": election.code, "polling_date": election.polling_date.isoformat(),
+                     "kind": election.kind.value, "name_ky": election.name_ky,
+                     "name_ru": election.name_ru, "name_en": election.name_en},
+        "contests": [{"id": c.id, "kind": c.kind.value, "name": c.name_en, "choices": [
+            {"code": ch.code, "kind": ch.kind.value, "name": ch.name_en}
+            for ch in data.ballots.get(c.id, [])]} for c in data.contests]}
+
+
+def json_protocol(data: ExportData, protocol: ProtocolOut) -> dict[str, Any]:
+    """One counted current protocol, as the JSON export writes it."""
+    names = {c.id: c.name_en for c in data.contests}
+    return {"station": protocol.station, "tec": protocol.tec, "region": protocol.region,
+            "contest_id": protocol.contest_id, "contest": names.get(protocol.contest_id, ""),
+            "source": protocol.source.value, "version": protocol.version,
+            "lines": {name: protocol.lines.get(name) for name in LINES},
+            "votes": dict(protocol.votes)}
+
+
+def write_results_json(data: ExportData, out: IO[str]) -> int:
+    """Write the shailoo JSON document (UTF-8 text): the head indented, then one protocol
+    object per line (so that an import error's line is the protocol's); returns the number
+    of protocols."""
+    head = json.dumps(json_head(data), ensure_ascii=False, indent=1)
+    out.write(head[:-2] + ',\n "protocols": [')
+    for i, protocol in enumerate(data.protocols):
+        out.write(("," if i else "") + "\n  " + json.dumps(
+            json_protocol(data, protocol), ensure_ascii=False, separators=(",", ":")))
+    out.write("\n ]\n}\n")
+    return len(data.protocols)
 
 
 # --- NIST SP 1500-100 ------------------------------------------------------------------------

@@ -58,6 +58,8 @@ class FormatName(StrEnum):
     RU_2018 = "ru-2018"
     RU_2021 = "ru-2021"
     SHAILOO_CSV = "shailoo-csv"
+    SHAILOO_JSON = "shailoo-json"      # parsed by transfer_json
+    RU_2021_SPBIK = "ru-2021-spbik"    # a directory, parsed by transfer_json
 
 
 # --- what a parsed file asks the database to hold -------------------------------------------
@@ -563,6 +565,15 @@ RU_2021_SYSTEM = ElectoralSystem(
                 "district tier (225 single-member seats) not imported"])
 
 
+def ru_2021_plan() -> ElectionPlan:
+    """The 2021 State Duma federal list (Kobak-Shpilkin and St Petersburg files alike)."""
+    return ElectionPlan(code="ru-2021-duma-list", kind="parliamentary",
+                        name_ky="Россия Мамлекеттик Думасы 2021 (федералдык тизме)",
+                        name_ru="Выборы в Государственную Думу 2021 (федеральный список)",
+                        name_en="Russian State Duma election 2021 (federal list)",
+                        polling_date=date(2021, 9, 19), system=RU_2021_SYSTEM)
+
+
 def _strip_number(name: str) -> str:
     return re.sub(r"^\d+\s+", "", name.strip())
 
@@ -576,11 +587,7 @@ def _parse_ru(stream: IO[str], source: str, report: ImportReport, year: int) -> 
                             polling_date=date(2018, 3, 18), system=RU_2018_SYSTEM)
         mapping, contest, kind = RU_2018_LINES, "President", "candidate"
     else:
-        plan = ElectionPlan(code="ru-2021-duma-list", kind="parliamentary",
-                            name_ky="Россия Мамлекеттик Думасы 2021 (федералдык тизме)",
-                            name_ru="Выборы в Государственную Думу 2021 (федеральный список)",
-                            name_en="Russian State Duma election 2021 (federal list)",
-                            polling_date=date(2021, 9, 19), system=RU_2021_SYSTEM)
+        plan = ru_2021_plan()
         mapping, contest, kind = RU_2021_LINES, "Federal list", "party"
     parsed = ParsedSource(FormatName.RU_2018 if year == 2018 else FormatName.RU_2021, source,
                           plan, checks=RU_CHECKS)
@@ -655,14 +662,15 @@ SHAILOO_CSV_FIXED = ["election", "polling_date", "station", "region", "tec", "co
 SHAILOO_CSV_HEADER = [*SHAILOO_CSV_FIXED, *LINES]
 
 
-def shailoo_csv_system(against_all: bool) -> ElectoralSystem:
-    """The placeholder system of an election re-created from a shailoo CSV export (the CSV
-    carries results, not the system): one list seat; set the real system before allocating."""
+def shailoo_csv_system(against_all: bool, form: str = "CSV") -> ElectoralSystem:
+    """The placeholder system of an election re-created from a shailoo CSV (or JSON) export
+    (it carries results, not the system): one list seat; set the real system before
+    allocating."""
     return ElectoralSystem(
-        name="re-imported from a shailoo CSV export (system not in the file)", seats=1,
+        name=f"re-imported from a shailoo {form} export (system not in the file)", seats=1,
         list_tier=ListTier(seats=1, method=AllocationMethod.HARE),
         against_all=AgainstAllRule.FAILS_IF_LEADER_BELOW if against_all else AgainstAllRule.NONE,
-        unverified=["everything: the CSV export does not carry the electoral system"])
+        unverified=[f"everything: the {form} export does not carry the electoral system"])
 
 
 def _parse_shailoo_csv(stream: IO[str], source: str, report: ImportReport) -> ParsedSource:
@@ -756,6 +764,9 @@ FORMATS: dict[FormatName, SourceFormat] = {
 
 def parse_source(fmt: FormatName, stream: IO[str], source: str) -> ParsedSource:
     """Parse a whole file; any bad row rejects it (ImportRejected names every one)."""
+    if fmt not in FORMATS:
+        raise InvalidInput("results.transfer_unreadable",
+                           f"{fmt.value} is not a CSV format (see transfer_json)")
     report = ImportReport(source)
     try:
         parsed = FORMATS[fmt].parse(stream, source, report)

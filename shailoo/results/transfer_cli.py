@@ -15,9 +15,9 @@ from rich.table import Table
 from shailoo import __version__
 from shailoo.kit.clock import utcnow
 from shailoo.results import transfer_service
-from shailoo.results.exports import nist_report, write_results_csv
+from shailoo.results.exports import nist_report, write_results_csv, write_results_json
 from shailoo.results.rules import Source
-from shailoo.results.transfer import FormatName, open_text
+from shailoo.results.transfer import FormatName
 from shailoo.runtime import cli_actor, cli_session, handle_errors
 
 app = typer.Typer(help="Results import and export.", no_args_is_help=True)
@@ -28,13 +28,15 @@ class ExportFormat(StrEnum):
 
     NIST_ERR = "nist-err"
     CSV = "csv"
+    JSON = "json"
 
 
 @app.command("import")
 @handle_errors
 def import_file(
-    file: Path = typer.Argument(..., help="the source file (.csv, or .zip holding one .csv)",
-                                dir_okay=False),
+    file: Path = typer.Argument(..., help="the source file (.csv, .zip holding one .csv, "
+                                "or .json), or the directory of a directory format "
+                                "(ru-2021-spbik)", exists=True),
     fmt: FormatName = typer.Option(..., "--format", help="the source format"),
     source_name: str | None = typer.Option(
         None, "--source-name", help="the name errors and the audit record give the file "
@@ -44,12 +46,12 @@ def import_file(
     in counting, its ballot and checks) and its protocols, all or nothing."""
     console = Console()
     name = source_name or file.name
-    with cli_session() as session, open_text(file) as stream, Progress(
+    with cli_session() as session, Progress(
             TextColumn("[progress.description]{task.description}"), BarColumn(),
             MofNCompleteColumn(), console=Console(stderr=True), transient=True) as bar:
         task = bar.add_task(f"importing {name}", total=None)
-        result = transfer_service.import_source(
-            session, cli_actor(), fmt, stream, name,
+        result = transfer_service.import_path(
+            session, cli_actor(), fmt, file, name,
             progress=lambda n: bar.advance(task, n),
             on_parsed=lambda total: bar.update(task, total=total))
     console.print(f"{name}: election #{result.election_id}; read {result.read}, accepted "
@@ -70,11 +72,11 @@ def import_file(
 @app.command("export")
 @handle_errors
 def export(
-    fmt: ExportFormat = typer.Option(..., "--format", help="nist-err (NIST SP 1500-100 JSON) "
-                                     "or csv"),
+    fmt: ExportFormat = typer.Option(..., "--format", help="nist-err (NIST SP 1500-100 JSON), "
+                                     "csv or json (shailoo-csv / shailoo-json re-import)"),
     source: Source | None = typer.Option(
-        None, "--source", help="only scanner or only manual protocols (default: csv both, "
-        "nist-err manual)"),
+        None, "--source", help="only scanner or only manual protocols (default: csv and "
+        "json both, nist-err manual)"),
     election: int | None = typer.Option(
         None, "--election", help="election id (default: the newest election with "
         "protocols)"),
@@ -87,6 +89,8 @@ def export(
         data = transfer_service.export_data(session, election_id, source)
     if fmt is ExportFormat.CSV:
         write_results_csv(data, sys.stdout)
+    elif fmt is ExportFormat.JSON:
+        write_results_json(data, sys.stdout)
     else:
         report = nist_report(data, utcnow(), vendor=f"shailoo {__version__}")
         sys.stdout.write(json.dumps(report, ensure_ascii=False, indent=1) + "\n")

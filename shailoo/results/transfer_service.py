@@ -7,6 +7,7 @@ from __future__ import annotations
 import io
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import IO, Any
 
 from pydantic import ValidationError
@@ -35,7 +36,13 @@ from shailoo.results.transfer import (
     FormatName,
     ParsedSource,
     PlannedContest,
+    open_text,
     parse_source,
+)
+from shailoo.results.transfer_json import (
+    DIRECTORY_FORMATS,
+    JSON_STREAM_PARSERS,
+    parse_directory,
 )
 
 CALENDAR = (ElectionStatus.NOMINATION, ElectionStatus.CAMPAIGN, ElectionStatus.POLLING,
@@ -175,7 +182,36 @@ def import_source(session: Session, actor: str, fmt: FormatName, stream: IO[str]
     commissions, stations, the election in counting, its ballot and checks) and then its
     protocols through ``results.submit_many`` (duplicates skipped, failing checks
     quarantined). Any bad row rejects the whole file and nothing is stored."""
-    parsed = parse_source(fmt, stream, source)
+    if fmt in DIRECTORY_FORMATS:
+        raise InvalidInput("results.transfer_unreadable",
+                           f"{fmt.value} is read from a directory, not a stream")
+    if fmt in JSON_STREAM_PARSERS:
+        parsed = JSON_STREAM_PARSERS[fmt](stream, source)
+    else:
+        parsed = parse_source(fmt, stream, source)
+    return import_parsed(session, actor, parsed, progress, on_parsed)
+
+
+def import_path(session: Session, actor: str, fmt: FormatName, path: Path, source: str,
+                progress: Callable[[int], None] | None = None,
+                on_parsed: Callable[[int], None] | None = None) -> TransferResult:
+    """Import a file (CSV, .zip holding one CSV, JSON) or, for a directory format such as
+    ``ru-2021-spbik``, a directory; as :func:`import_source`, all or nothing."""
+    if fmt in DIRECTORY_FORMATS:
+        parsed = parse_directory(fmt, path, source)
+        return import_parsed(session, actor, parsed, progress, on_parsed)
+    if path.is_dir():
+        raise InvalidInput("results.transfer_unreadable",
+                           f"{path} is a directory; format {fmt.value} reads one file")
+    with open_text(path) as stream:
+        return import_source(session, actor, fmt, stream, source, progress, on_parsed)
+
+
+def import_parsed(session: Session, actor: str, parsed: ParsedSource,
+                  progress: Callable[[int], None] | None = None,
+                  on_parsed: Callable[[int], None] | None = None) -> TransferResult:
+    """Write a parsed source in one transaction (see :func:`import_source`)."""
+    fmt, source = parsed.format, parsed.source
     if on_parsed is not None:
         on_parsed(len(parsed.protocols))
     with unit_of_work(session):
