@@ -59,7 +59,7 @@ def distributions(e: synthetic.EnrolmentSet, dim: int, threshold: float, seed: i
           f"percentile {np.percentile(dup, 0.1) - threshold:+.3f}, planted pairs below it "
           f"{int((dup < threshold).sum())}; impostor tail P(score >= {threshold}) = {tail:.2e} "
           f"(exact for random {dim}-d unit vectors) -> expected false pairs among "
-          f"{pairs:.3g} pairs: {pairs * tail:.3f}")
+          f"{pairs:.3g} pairs: {pairs * tail:.2g}")
 
 
 def exact_sample(x: np.ndarray, rows: np.ndarray, threshold: float,

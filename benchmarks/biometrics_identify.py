@@ -2,11 +2,15 @@
 p50/p99 of shailoo.biometrics.matching.identify against plain NumPy brute force
 (``argmax(gallery @ probe)``) in the same run, over a station list (3,000 templates) and the
 national gallery (3.7 million, 128-d synthetic templates). Nationally it also times the
-approximate path (shailoo.biometrics.dedup.DedupIndex.identify, bucket look-up + exact scores)
-and reports its rank-1 agreement with exact, and how close the exact scan is to the memory
-bandwidth (a single probe reads the whole gallery once).
+approximate path (shailoo.biometrics.dedup.DedupIndex.identify: multi-probe LSH over all
+tables, ``--buckets`` buckets per search, exact scores of what they hold) at each bucket count,
+and reports its recall against exact top-1 for mated probes (all of them, and those whose exact
+top-1 reaches the national threshold), FNIR/FPIR at that threshold for both, the ratio to
+plain NumPy, and how close the exact scan is to the memory bandwidth (a single probe reads the
+whole gallery once).
 
     python benchmarks/biometrics_identify.py [--station 3000] [--national 3700000]
+        [--buckets 100 1200] [--threshold 0.55]
     python benchmarks/biometrics_identify.py --smoke
 """
 

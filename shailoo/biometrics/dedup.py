@@ -45,6 +45,7 @@ _T = TypeVar("_T")
 _HASH_BLOCK = 8192
 _SCORE_CELLS = 1 << 20  # most score cells (float32) materialised at once
 _PAIR_CHUNK = 1 << 20
+_GATHER_ROWS = 4096  # candidate rows gathered and scored at once by identify
 
 
 @dataclass(frozen=True)
@@ -261,7 +262,7 @@ def lsh_pairs(x: F32, threshold: float, params: LshParams | None = None) -> Pair
 
 # --- incremental ----------------------------------------------------------------------------
 
-IDENTIFY_BUCKETS = 1200  # buckets probed per search by DedupIndex.identify (multi-probe)
+IDENTIFY_BUCKETS = 300  # buckets probed per search by DedupIndex.identify (multi-probe)
 _CSR_MAX_BUCKETS = 1 << 20  # bucket-start tables are kept when a table has at most this many
 
 
@@ -411,7 +412,9 @@ class DedupIndex:
             cand = self._gather(table[p], lo[p], hi[p])
             if not len(cand):
                 continue
-            s = self.templates[cand] @ q[p]
+            s = np.empty(len(cand), dtype=np.float32)
+            for a in range(0, len(cand), _GATHER_ROWS):  # small blocks: no fresh pages
+                s[a:a + _GATHER_ROWS] = self.templates[cand[a:a + _GATHER_ROWS]] @ q[p]
             rows, scores = _top_unique(cand, s, k)
             rows_out[p, :len(rows)], scores_out[p, :len(rows)] = rows, scores
         return Candidates(rows_out, scores_out)
