@@ -205,22 +205,22 @@ def load_gallery(session: Session, modality: str, refs: list[str] | None = None,
                    vectors)
 
 
+def _mapping(session: Session, key: Any, value: Any, keys: list[str]) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for start in range(0, len(keys), 5000):
+        out.update({k: v for k, v in session.execute(
+            select(key, value).where(key.in_(keys[start:start + 5000])))})
+    return out
+
+
 def refs_of(session: Session, pins: list[str]) -> dict[str, str]:
     """Reference ids of the given PINs (those enrolled)."""
-    out: dict[str, str] = {}
-    for start in range(0, len(pins), 5000):
-        out.update({pin: ref for pin, ref in session.execute(select(
-            Subject.pin, Subject.ref_id).where(Subject.pin.in_(pins[start:start + 5000])))})
-    return out
+    return _mapping(session, Subject.pin, Subject.ref_id, pins)
 
 
 def pins_of(session: Session, refs: list[str]) -> dict[str, str]:
     """PINs of the given reference ids (only for answers and review cases)."""
-    out: dict[str, str] = {}
-    for start in range(0, len(refs), 5000):
-        out.update({ref: pin for ref, pin in session.execute(select(
-            Subject.ref_id, Subject.pin).where(Subject.ref_id.in_(refs[start:start + 5000])))})
-    return out
+    return _mapping(session, Subject.ref_id, Subject.pin, refs)
 
 
 def latest_template_id(session: Session, modality: str | None = None) -> int:
