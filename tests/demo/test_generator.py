@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 from shailoo.audit import service as audit
 from shailoo.auth import service as auth
 from shailoo.candidates import service as candidates
+from shailoo.db import make_engine, make_session_factory
 from shailoo.demo import generator
 from shailoo.demo.country import REGIONS, VOTERS_PER_STATION
 from shailoo.elections import service as elections
@@ -29,10 +30,23 @@ def generate(session, voters, seed=3):
     return generator.generate(session, voters, seed, TODAY, log=lambda _m: None)
 
 
+@pytest.fixture(scope="module")
+def generated(databases):
+    """One 100,000-voter demo for the module (the tests only read it)."""
+    url = databases.create()
+    engine = make_engine(url)
+    factory = make_session_factory(engine)
+    with factory() as session:
+        ctx = generate(session, 100_000)
+    yield factory, ctx
+    engine.dispose()
+
+
 @pytest.fixture
-def country(session):
-    ctx = generate(session, 100_000)
-    return session, ctx
+def country(generated):
+    factory, ctx = generated
+    with factory() as session:
+        yield session, ctx
 
 
 @pytest.mark.parametrize("voters", [30_000, 100_000, 1_000_000, 3_700_000])
