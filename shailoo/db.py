@@ -186,6 +186,15 @@ def drop_postgres_databases(server_url: str, names: list[str]) -> None:
     admin.dispose()
 
 
+def one_of_chunks(session: Session, values: Sequence[Any], size: int = 1000
+                  ) -> list[Sequence[Any]]:
+    """``values`` split for ``one_of``: whole on PostgreSQL (one parameter), in slices of
+    ``size`` elsewhere (SQLite bounds the parameters of a statement); none when empty."""
+    if session.get_bind().dialect.name == "postgresql":
+        return [values] if values else []
+    return [values[s:s + size] for s in range(0, len(values), size)]
+
+
 def one_of(session: Session, column: Any, values: Sequence[Any]) -> ColumnElement[bool]:
     """``column IN values``; on PostgreSQL the values travel as one JSON text parameter
     (``IN (SELECT json_array_elements_text(:json))``), so the statement text does not change

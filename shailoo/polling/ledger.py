@@ -16,7 +16,7 @@ from sqlalchemy import Table, insert, select, text
 from sqlalchemy.dialects import sqlite
 from sqlalchemy.orm import Session
 
-from shailoo.db import one_of
+from shailoo.db import one_of, one_of_chunks
 from shailoo.polling.models import BallotIssue, IdentificationEvent
 
 EVENT_COLUMNS = ("event_id", "election_id", "device_id", "operator_id", "station_code", "pin",
@@ -31,18 +31,12 @@ def _postgres(session: Session) -> bool:
     return session.get_bind().dialect.name == "postgresql"
 
 
-def _chunks(values: Sequence[Any], postgres: bool) -> list[Sequence[Any]]:
-    if postgres:
-        return [values] if values else []
-    return [values[s:s + _CHUNK] for s in range(0, len(values), _CHUNK)]
-
-
 def known_events(session: Session, event_ids: Sequence[str]) -> dict[str, Any]:
     """Stored events among ``event_ids``: id -> row (pin, device, station, election,
     outcome, detail)."""
     out: dict[str, Any] = {}
     t = IdentificationEvent
-    for chunk in _chunks(event_ids, _postgres(session)):
+    for chunk in one_of_chunks(session, event_ids):
         out.update((r.event_id, r) for r in session.execute(
             select(t.event_id, t.pin, t.device_id, t.station_code, t.election_id, t.outcome,
                    t.detail).where(one_of(session, t.event_id, chunk))))
@@ -67,7 +61,8 @@ def issue_ballots(session: Session, election_id: int, station: str,
         return {pin: event for pin, event in rows}
     table = cast(Table, BallotIssue.__table__)
     made: dict[str, str] = {}
-    for chunk in _chunks(firsts, False):
+    for start in range(0, len(firsts), _CHUNK):
+        chunk = firsts[start:start + _CHUNK]
         stmt: Any = (sqlite.insert(table).values([
             {"election_id": election_id, "pin": p, "station_code": station, "event_id": e,
              "issued_at": t} for p, e, t in chunk])
@@ -98,7 +93,7 @@ def store_events(session: Session, rows: Sequence[dict[str, Any]]) -> set[str]:
 def where_voted(session: Session, election_id: int, pins: Sequence[str]) -> dict[str, str]:
     """Where and when each voter of ``pins`` was given a ballot (those who were)."""
     out: dict[str, str] = {}
-    for chunk in _chunks(sorted(set(pins)), _postgres(session)):
+    for chunk in one_of_chunks(session, sorted(set(pins))):
         for pin, station, at in session.execute(select(
                 BallotIssue.pin, BallotIssue.station_code, BallotIssue.issued_at).where(
                 BallotIssue.election_id == election_id, one_of(session, BallotIssue.pin,

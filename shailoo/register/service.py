@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from shailoo.audit import service as audit
 from shailoo.auth.rules import Scope, scope_covers
-from shailoo.db import one_of, unit_of_work
+from shailoo.db import one_of, one_of_chunks, unit_of_work
 from shailoo.errors import NotFound
 from shailoo.geography import service as geography
 from shailoo.geography.rules import StationKind
@@ -442,9 +442,7 @@ def placements(session: Session, election_id: int, pins: list[str]
 
     unique = sorted(set(pins))
     out: dict[str, tuple[str | None, str | None]] = {}
-    postgres = session.get_bind().dialect.name == "postgresql"
-    chunks = ([unique] if unique else []) if postgres else [
-        unique[s:s + 5000] for s in range(0, len(unique), 5000)]
+    chunks = one_of_chunks(session, unique, 5000)
     if lists.is_built(session, election_id):
         for chunk in chunks:
             for pin, station, excluded in session.execute(
