@@ -2,15 +2,15 @@
 p50/p99 of shailoo.biometrics.matching.identify against plain NumPy brute force
 (``argmax(gallery @ probe)``) in the same run, over a station list (3,000 templates) and the
 national gallery (3.7 million, 128-d synthetic templates). Nationally it also times the
-approximate path (shailoo.biometrics.dedup.DedupIndex.identify: multi-probe LSH over all
-tables, ``--buckets`` buckets per search, exact scores of what they hold) at each bucket count,
-and reports its recall against exact top-1 for mated probes (all of them, and those whose exact
-top-1 reaches the national threshold), FNIR/FPIR at that threshold for both, the ratio to
-plain NumPy, and how close the exact scan is to the memory bandwidth (a single probe reads the
-whole gallery once).
+approximate path (shailoo.biometrics.national_index.NationalIndex: faiss 4-bit product-
+quantisation fast scan over the whole gallery, then the ``--shortlist`` best rows re-scored
+exactly) at each shortlist length, and reports its recall against exact top-1 for mated
+probes (all of them, and those whose exact top-1 reaches the national threshold), FNIR/FPIR
+at that threshold for both, the ratio to plain NumPy, and how close the exact scan is to the
+memory bandwidth (a single probe reads the whole gallery once).
 
     python benchmarks/biometrics_identify.py [--station 3000] [--national 3700000]
-        [--buckets 100 1200] [--threshold 0.55]
+        [--shortlist 64 256 1024] [--threshold 0.55]
     python benchmarks/biometrics_identify.py --smoke
 """
 
@@ -24,7 +24,8 @@ from collections.abc import Callable
 import numpy as np
 from _common import machine
 
-from shailoo.biometrics import accuracy, dedup, matching, synthetic
+from shailoo.biometrics import accuracy, matching, synthetic
+from shailoo.biometrics.national_index import NationalIndex, PqParams
 
 
 def latencies(fn: Callable[[np.ndarray], object], probes: np.ndarray) -> np.ndarray:
@@ -42,8 +43,7 @@ def show(name: str, ms: np.ndarray) -> float:
     return float(p99)
 
 
-def bench(n: int, n_probes: int, seed: int, approx_tables: int | None,
-          buckets: list[int], threshold: float) -> None:
+def bench(n: int, n_probes: int, seed: int, shortlists: list[int], threshold: float) -> None:
     t0 = time.perf_counter()
     e = synthetic.enrolment_set(n, 0, seed=seed, keep_latent=True)
     pr = synthetic.probes(e, n_probes // 2, n_probes - n_probes // 2, seed=seed + 1)
@@ -62,7 +62,7 @@ def bench(n: int, n_probes: int, seed: int, approx_tables: int | None,
           f"29 GB/s a float32 scan takes at least {g.nbytes / 29e9 * 1000:.0f} ms, float16 "
           f"{g.nbytes / 2 / 29e9 * 1000:.0f} ms, int8 {g.nbytes / 4 / 29e9 * 1000:.0f} ms")
     exact = matching.identify(pr.templates, g)
-    if approx_tables is None:
+    if not shortlists:
         return
     mated = pr.mate >= 0
     ex_rates = rates(exact, pr.mate, threshold)
@@ -70,14 +70,15 @@ def bench(n: int, n_probes: int, seed: int, approx_tables: int | None,
           f"exact top-1 is the mate for {(exact.rows[mated, 0] == pr.mate[mated]).mean():.2%} "
           f"of mated probes")
     t0 = time.perf_counter()
-    index = dedup.DedupIndex(g, 0.62, dedup.LshParams(tables=approx_tables))
-    print(f"  approximate index ({approx_tables} tables) built in "
-          f"{time.perf_counter() - t0:.1f} s")
+    index = NationalIndex(g, PqParams())
+    print(f"  approximate index (PQ{index.params.subquantizers}x4 fast scan, codes "
+          f"{index.code_bytes / 2**20:,.0f} MiB) built in {time.perf_counter() - t0:.1f} s")
     decided = mated & (exact.scores[:, 0] >= threshold)
-    for b in buckets:
-        approx = show(f"DedupIndex.identify, {b} buckets (approx.)",
-                      latencies(lambda q, b=b: index.identify(q, buckets=b), pr.templates))
-        got = index.identify(pr.templates, buckets=b)
+    for sl in shortlists:
+        approx = show(f"NationalIndex.identify, shortlist {sl}",
+                      latencies(lambda q, sl=sl: index.identify(q, shortlist=sl),
+                                pr.templates))
+        got = index.identify(pr.templates, shortlist=sl)
         agree = got.rows[:, 0] == exact.rows[:, 0]
         fnir, fpir = rates(got, pr.mate, threshold)
         print(f"    recall against exact top-1: {agree[mated].mean():.2%} of {int(mated.sum())} "
@@ -99,26 +100,23 @@ def main() -> None:
     ap.add_argument("--national", type=int, default=3_700_000)
     ap.add_argument("--probes", type=int, default=1000)
     ap.add_argument("--national-probes", type=int, default=200)
-    ap.add_argument("--tables", type=int, default=dedup.LshParams().tables)
-    ap.add_argument("--buckets", type=int, nargs="+",
-                    default=[dedup.LshParams().tables, dedup.IDENTIFY_BUCKETS],
-                    help="buckets probed per search by the approximate index (multi-probe)")
+    ap.add_argument("--shortlist", type=int, nargs="+", default=[64, PqParams().shortlist, 1024],
+                    help="rows re-scored exactly per search by the approximate index")
     ap.add_argument("--threshold", type=float, default=0.55,
                     help="national 1:N threshold for FNIR/FPIR (FPIR about 3e-5 over 3.7M)")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--smoke", action="store_true")
     args = ap.parse_args()
     if args.smoke:
-        args.national, args.probes, args.national_probes, args.tables = 50_000, 200, 50, 20
-        args.buckets = [20, 200]
+        args.national, args.probes, args.national_probes = 50_000, 200, 50
+        args.shortlist = [64, 256]
     print(machine())
     print(f"load average {os.getloadavg()[0]:.2f}; "
           f"OPENBLAS_NUM_THREADS={os.environ.get('OPENBLAS_NUM_THREADS', '(default)')}")
     print("station list:")
-    bench(args.station, args.probes, args.seed, None, [], args.threshold)
+    bench(args.station, args.probes, args.seed, [], args.threshold)
     print("national gallery:")
-    bench(args.national, args.national_probes, args.seed + 10, args.tables, args.buckets,
-          args.threshold)
+    bench(args.national, args.national_probes, args.seed + 10, args.shortlist, args.threshold)
 
 
 if __name__ == "__main__":

@@ -17,10 +17,8 @@ Two methods, both returning the pairs ``(i, j, score)``, ``i < j``, whose cosine
   can miss.
 
 :class:`DedupIndex` keeps the buckets so that a batch of new enrolments is checked against
-everything enrolled before (and against itself) without re-running the national pass, and
-serves approximate 1:N identification: multi-probe LSH (:func:`probe_sequence`) looks in the
-buckets most likely to hold a probe's mate across all tables -- not only the probe's own
-bucket in each -- and scores what it finds exactly.
+everything enrolled before (and against itself) without re-running the national pass.
+(National 1:N identification, one probe at a time, uses :mod:`national_index` instead.)
 
 Pure functions: no I/O, no clock; the random rotations come from ``LshParams.seed``.
 """
@@ -35,8 +33,6 @@ from typing import TypeVar
 import numpy as np
 import numpy.typing as npt
 
-from shailoo.biometrics.matching import Candidates
-
 F32 = npt.NDArray[np.float32]
 I64 = npt.NDArray[np.int64]
 I32 = npt.NDArray[np.int32]
@@ -45,7 +41,6 @@ _T = TypeVar("_T")
 _HASH_BLOCK = 8192
 _SCORE_CELLS = 1 << 20  # most score cells (float32) materialised at once
 _PAIR_CHUNK = 1 << 20
-_GATHER_ROWS = 4096  # candidate rows gathered and scored at once by identify
 
 
 @dataclass(frozen=True)
@@ -262,46 +257,12 @@ def lsh_pairs(x: F32, threshold: float, params: LshParams | None = None) -> Pair
 
 # --- incremental ----------------------------------------------------------------------------
 
-IDENTIFY_BUCKETS = 300  # buckets probed per search by DedupIndex.identify (multi-probe)
 _CSR_MAX_BUCKETS = 1 << 20  # bucket-start tables are kept when a table has at most this many
-
-
-def probe_sequence(q: F32, rotations: F32, params: LshParams, buckets: int,
-                   per_hash: int = 4) -> tuple[I64, I64]:
-    """Multi-probe cross-polytope LSH (Lv et al., VLDB 2007; Andoni et al., NeurIPS 2015): the
-    ``buckets`` (table, bucket) pairs most likely to hold a neighbour of each query, over all
-    tables together. For each hash the ``per_hash`` cells nearest to the query's own (largest
-    signed coordinates) are ranked by how far their coordinate is below the largest; a bucket
-    costs the sum of its hashes' gaps, and the cheapest across all tables are probed first (a
-    query's own buckets, cost 0, always come first). Returns ``(table, bucket)`` arrays of shape
-    ``(queries, buckets)``."""
-    proj, k, tables = params.proj, params.hashes, params.tables
-    m = min(per_hash, 2 * proj)
-    p = (q @ rotations).reshape(len(q), tables, k, proj)
-    signed = np.concatenate([p, -p], axis=3)  # cell c: +coordinate c, or -coordinate c - proj
-    top = np.argpartition(-signed, m - 1, axis=3)[..., :m] if m < 2 * proj else \
-        np.broadcast_to(np.arange(2 * proj), signed.shape).copy()
-    val = np.take_along_axis(signed, top, axis=3)
-    gap = val.max(axis=3, keepdims=True) - val  # (q, tables, hashes, m)
-    cost = np.zeros((len(q), tables, 1), dtype=np.float32)
-    cell = np.zeros((len(q), tables, 1), dtype=np.int64)
-    for h in range(k):  # combinations of the hashes' cells: m ** hashes per table
-        weight = (2 * proj) ** h
-        cost = (cost[..., :, None] + gap[:, :, h, None, :]).reshape(len(q), tables, -1)
-        cell = (cell[..., :, None] + top[:, :, h, None, :].astype(np.int64) * weight) \
-            .reshape(len(q), tables, -1)
-    flat_cost = cost.reshape(len(q), -1)
-    b = min(buckets, flat_cost.shape[1])
-    pick = np.argpartition(flat_cost, b - 1, axis=1)[:, :b] if b < flat_cost.shape[1] else \
-        np.broadcast_to(np.arange(flat_cost.shape[1]), flat_cost.shape).copy()
-    table = pick // cell.shape[2]
-    return table.astype(np.int64), np.take_along_axis(cell.reshape(len(q), -1), pick, axis=1)
 
 
 @dataclass
 class DedupIndex:
-    """Buckets of everything enrolled so far, for checking new enrolments incrementally and
-    for approximate 1:N identification.
+    """Buckets of everything enrolled so far, for checking new enrolments incrementally.
 
     ``templates`` is kept by reference (row ``r`` is reference ``r``); :meth:`add` appends.
     Memory: 8 bytes per template per table (sorted bucket ids and row order, int32), plus the
@@ -394,31 +355,6 @@ class DedupIndex:
         parts.append(Pairs(inner.i + n, inner.j + n, inner.score))
         return _merge(parts)
 
-    def identify(self, probes: F32, k: int = 1, *, buckets: int | None = None) -> Candidates:
-        """Approximate 1:N: the ``k`` best rows among those in the ``buckets`` buckets most
-        likely to hold each probe's mate (multi-probe, over all tables; default
-        ``IDENTIFY_BUCKETS``, at least one per table), with exact scores. A mate outside every
-        probed bucket is missed -- measure the recall against :func:`matching.identify`.
-        ``buckets=params.tables`` probes each table's own bucket only (no multi-probe)."""
-        q = np.atleast_2d(np.asarray(probes, dtype=np.float32))
-        b = max(self.params.tables, IDENTIFY_BUCKETS if buckets is None else buckets)
-        rows_out = np.full((len(q), k), -1, dtype=np.int64)
-        scores_out = np.full((len(q), k), -np.inf, dtype=np.float32)
-        if not len(q) or not len(self) or k <= 0:
-            return Candidates(rows_out, scores_out)
-        table, bucket = probe_sequence(q, self._rot, self.params, b)
-        lo, hi = self._range(table, bucket)
-        for p in range(len(q)):
-            cand = self._gather(table[p], lo[p], hi[p])
-            if not len(cand):
-                continue
-            s = np.empty(len(cand), dtype=np.float32)
-            for a in range(0, len(cand), _GATHER_ROWS):  # small blocks: no fresh pages
-                s[a:a + _GATHER_ROWS] = self.templates[cand[a:a + _GATHER_ROWS]] @ q[p]
-            rows, scores = _top_unique(cand, s, k)
-            rows_out[p, :len(rows)], scores_out[p, :len(rows)] = rows, scores
-        return Candidates(rows_out, scores_out)
-
     def add(self, batch: F32) -> None:
         """Append a batch (after :meth:`check`); its rows get the next reference numbers."""
         old_keys, old_order = self._keys, self._order
@@ -432,17 +368,3 @@ class DedupIndex:
         self._build(codes, n_old + len(batch))
         self.templates = np.concatenate([self.templates, batch]).astype(np.float32, copy=False)
 
-
-def _top_unique(cand: I64, s: F32, k: int) -> tuple[I64, F32]:
-    """The ``k`` best distinct rows (a row may be listed once per table), best first, ties by
-    lower row."""
-    want = min(len(s), 4 * k + 8)
-    while True:
-        top = np.argpartition(-s, want - 1)[:want] if want < len(s) else np.arange(len(s))
-        order = np.lexsort((cand[top], -s[top]))
-        _, first = np.unique(cand[top][order], return_index=True)
-        keep = np.sort(first)[:k]
-        if len(keep) >= k or want >= len(s):
-            sel = top[order][keep]
-            return cand[sel], s[sel].astype(np.float32)
-        want = min(len(s), want * 4)

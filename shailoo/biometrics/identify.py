@@ -1,6 +1,7 @@
 """Identification at the polling station: a captured template against the station's list
 (1:N over a few thousand, exact), and, when the voter is not found there, against the whole
-register (the approximate national index, exact re-scoring) to say where they are listed.
+register (the faiss product-quantisation index of :mod:`national_index`, exact re-scoring)
+to say where they are listed.
 Galleries are decrypted once per process and kept while no template changes."""
 
 from __future__ import annotations
@@ -12,9 +13,10 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from shailoo.biometrics import dedup, matching
+from shailoo.biometrics import matching
 from shailoo.biometrics.extractors import Sample, get_extractor
 from shailoo.biometrics.models import Subject
+from shailoo.biometrics.national_index import NationalIndex
 from shailoo.biometrics.service import (
     THRESHOLDS,
     Gallery,
@@ -36,7 +38,7 @@ class _Cached:
     gallery: Gallery
     revision: int
     loaded: float
-    index: dedup.DedupIndex | None = None
+    index: NationalIndex | None = None
 
 
 class Galleries:
@@ -81,7 +83,7 @@ class Galleries:
         return gallery
 
     def national(self, session: Session, modality: str
-                 ) -> tuple[Gallery, dedup.DedupIndex | None]:
+                 ) -> tuple[Gallery, NationalIndex | None]:
         """Every template of the modality and, for a large register, its approximate
         index (None: search exactly)."""
         revision = self.revision(session)
@@ -90,7 +92,7 @@ class Galleries:
         if hit and hit.revision == revision:
             return hit.gallery, hit.index
         gallery = load_gallery(session, modality)
-        index = dedup.DedupIndex(gallery.vectors, THRESHOLDS.national) \
+        index = NationalIndex(gallery.vectors) \
             if len(gallery.ref_ids) > EXACT_NATIONAL_MAX else None
         with self._lock:
             self._national[modality] = _Cached(gallery, revision, time.monotonic(), index)

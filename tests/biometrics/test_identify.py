@@ -4,12 +4,9 @@ template is enrolled."""
 
 from __future__ import annotations
 
-from functools import partial
-
 import pytest
 
-from shailoo.biometrics import dedup, identify
-from shailoo.biometrics.dedup import LshParams
+from shailoo.biometrics import identify
 from shailoo.biometrics.identify import Galleries, identify_at_station, warm
 from shailoo.errors import InvalidInput
 from shailoo.register import duplicates
@@ -143,8 +140,6 @@ def test_the_station_gallery_expires_for_list_changes(session, election, galleri
 def test_a_large_register_is_searched_through_the_national_index(session, election,
                                                                  galleries, monkeypatch):
     monkeypatch.setattr(identify, "EXACT_NATIONAL_MAX", 0)
-    monkeypatch.setattr(dedup, "DedupIndex", partial(
-        dedup.DedupIndex, params=LshParams(tables=4, hashes=1, proj=4, workers=1)))
     gallery, index = galleries.national(session, "finger2")
     assert index is not None and len(index) == len(gallery.ref_ids) == 5
     answer = search(session, election, PIN_1002, galleries=galleries)
