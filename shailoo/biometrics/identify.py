@@ -48,6 +48,7 @@ class Galleries:
         self._lock = threading.Lock()
         self._stations: dict[tuple[int, str, str], _Cached] = {}
         self._national: dict[str, _Cached] = {}
+        self._reloading: dict[str, threading.Lock] = {}
         self._revision = (0, -REVISION_CHECK_SECONDS)
 
     def clear(self) -> None:
@@ -85,18 +86,31 @@ class Galleries:
     def national(self, session: Session, modality: str
                  ) -> tuple[Gallery, NationalIndex | None]:
         """Every template of the modality and, for a large register, its approximate
-        index (None: search exactly)."""
+        index (None: search exactly). One request at a time reloads it after an enrolment
+        (millions of templates take a while); meanwhile the others are answered from the
+        previous one rather than loading it again each."""
         revision = self.revision(session)
         with self._lock:
             hit = self._national.get(modality)
+            reloading = self._reloading.setdefault(modality, threading.Lock())
         if hit and hit.revision == revision:
             return hit.gallery, hit.index
-        gallery = load_gallery(session, modality)
-        index = NationalIndex(gallery.vectors) \
-            if len(gallery.ref_ids) > EXACT_NATIONAL_MAX else None
-        with self._lock:
-            self._national[modality] = _Cached(gallery, revision, time.monotonic(), index)
-        return gallery, index
+        if not reloading.acquire(blocking=hit is None):
+            assert hit is not None
+            return hit.gallery, hit.index
+        try:
+            with self._lock:
+                latest = self._national.get(modality)
+            if latest and latest.revision == revision:  # loaded while this one waited
+                return latest.gallery, latest.index
+            gallery = load_gallery(session, modality)
+            index = NationalIndex(gallery.vectors) \
+                if len(gallery.ref_ids) > EXACT_NATIONAL_MAX else None
+            with self._lock:
+                self._national[modality] = _Cached(gallery, revision, time.monotonic(), index)
+            return gallery, index
+        finally:
+            reloading.release()
 
 
 GALLERIES = Galleries()

@@ -130,6 +130,19 @@ def test_the_revision_is_read_at_most_once_a_second(session, election, monkeypat
     assert len(slow.station(session, election, "1001", "finger2").ref_ids) == 5
 
 
+def test_while_one_request_reloads_the_national_gallery_others_use_the_previous(
+        session, election, galleries):
+    before, _ = galleries.national(session, "finger2")
+    enrol(session, P5)
+    galleries._reloading["finger2"].acquire()  # another request is reloading
+    try:
+        assert galleries.national(session, "finger2")[0] is before  # not loaded again
+    finally:
+        galleries._reloading["finger2"].release()
+    after, _ = galleries.national(session, "finger2")
+    assert after is not before and len(after.ref_ids) == len(before.ref_ids) + 1
+
+
 def test_the_station_gallery_expires_for_list_changes(session, election, galleries,
                                                       monkeypatch):
     first = galleries.station(session, election, "1001", "finger2")
