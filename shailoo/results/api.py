@@ -7,7 +7,7 @@ import asyncio
 from typing import Any
 
 from fastapi import APIRouter, Depends, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
 from shailoo.auth.rules import Permission
@@ -41,7 +41,7 @@ async def submit_protocol(protocol: ProtocolIn, request: Request,
                           guard: Guard = Depends(require(Permission.RESULTS_SUBMIT,
                                                          nationwide=False,
                                                          devices_allowed=True))
-                          ) -> JSONResponse:
+                          ) -> Response:
     """A station protocol: a scanner's, signed with its device key (no user), or a manual
     one from a commission member whose scope covers the station. The same content twice is
     taken once; the answer says so. Concurrent uploads are written together. (The hot path
@@ -56,7 +56,7 @@ async def submit_protocol(protocol: ProtocolIn, request: Request,
             if not session.info.get("keep_open"):
                 session.close()
         outcome = await _batcher(request).submit(protocol, principal.label)
-    return JSONResponse(outcome.model_dump(mode="json"))
+    return Response(outcome.model_dump_json(), media_type="application/json")
 
 
 @router.post("/protocol-batches")
@@ -122,13 +122,23 @@ def set_checks(election_id: int, checks: list[ControlCheck],
     return service.set_checks(session, guard.actor, election_id, checks)
 
 
+def _ballots(request: Request) -> reports.BallotCache:
+    cache: reports.BallotCache | None = getattr(request.app.state, "ballot_cache", None)
+    if cache is None:
+        cache = reports.BallotCache()
+        request.app.state.ballot_cache = cache
+    return cache
+
+
 @router.get("/contests/{contest_id}")
-def contest(contest_id: int, source: Source = Source.MANUAL, level: str = "contest",
-            unit: str = "*", session: Session = Depends(get_session)) -> dict[str, Any]:
+def contest(contest_id: int, request: Request, source: Source = Source.MANUAL,
+            level: str = "contest", unit: str = "*",
+            session: Session = Depends(get_session)) -> dict[str, Any]:
     """A contest's results at a level (contest, region, tec) with the next level down."""
     below = {"contest": "region", "region": "tec"}.get(level)
+    reports.read_without_transaction(session)
     report = reports.public_contest_report(session, contest_id, source, level, unit,
-                                           breakdown_level=below)
+                                           breakdown_level=below, ballots=_ballots(request))
     if level == "contest":
         report.outcome = reports.outcome(session, report)
     return report.as_dict()

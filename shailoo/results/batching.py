@@ -32,6 +32,8 @@ class ProtocolBatcher:
         self.session_factory = session_factory
         self.pending: list[_Pending] = []
         self.writer: asyncio.Task[None] | None = None
+        # ballot codes of the contests seen (set once, never changed: see ingest.Engine)
+        self.ballots: dict[int, list[str]] = {}
 
     async def submit(self, protocol: ProtocolIn, actor: str | None) -> SubmitOutcome:
         """Queue a protocol (``actor`` None: a device, verified by signature) and wait for
@@ -63,7 +65,8 @@ class ProtocolBatcher:
     def _write(self, group: list[_Pending]) -> list[SubmitOutcome | ShailooError]:
         session = self.session_factory()
         try:
-            return service.submit_batch(session, [(g.protocol, g.actor) for g in group])
+            return service.submit_batch(session, [(g.protocol, g.actor) for g in group],
+                                        self.ballots)
         finally:
             if not session.info.get("keep_open"):
                 session.close()

@@ -18,13 +18,13 @@ from functools import lru_cache
 from typing import Any, cast
 
 from sqlalchemy import Table, func, insert, select, text, update
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.dialects import sqlite
 from sqlalchemy.orm import Session
 
 from shailoo.candidates import service as candidates
 from shailoo.elections import service as elections
 from shailoo.elections.rules import ContestKind, ElectionStatus
-from shailoo.errors import Conflict, InvalidInput, RuleViolation
+from shailoo.errors import Conflict, InvalidInput, NotFound, RuleViolation
 from shailoo.geography import service as geography
 from shailoo.geography.rules import StationKind
 from shailoo.kit.hashing import digest as canonical_digest
@@ -119,6 +119,9 @@ class Engine:
     checks: dict[int, tuple[ControlCheck, ...]] = field(default_factory=dict)
     stations: dict[str, tuple[GeoPath, StationKind]] | None = None
     latest: dict[Key, Latest | None] = field(default_factory=dict)
+    # Ballots kept beyond this engine (by the API's writer): a ballot can be set only once,
+    # so one with lines never changes; a contest without a ballot yet is not kept there.
+    known_ballots: dict[int, list[str]] | None = None
 
     def __post_init__(self) -> None:
         if self.preload:
@@ -129,7 +132,13 @@ class Engine:
         """Read the stations and latest versions a group of protocols needs in two queries
         (instead of two per protocol)."""
         codes = sorted({p.station for p in protocols})
-        self.stations = geography.station_paths(self.session, codes)
+        if len(codes) == 1:  # one station: one query (station_paths takes two)
+            try:
+                self.stations = {codes[0]: geography.station_place(self.session, codes[0])}
+            except NotFound:
+                self.stations = {}
+        else:
+            self.stations = geography.station_paths(self.session, codes)
         keys = {(p.contest_id, p.station, p.source.value) for p in protocols}
         found = _latest_for(self.session, sorted(keys))
         for key in keys:
@@ -142,7 +151,13 @@ class Engine:
 
     def _ballot(self, contest_id: int) -> list[str]:
         if contest_id not in self.ballots:
-            self.ballots[contest_id] = candidates.ballot_codes(self.session, contest_id)
+            known = self.known_ballots
+            codes = known.get(contest_id) if known is not None else None
+            if codes is None:
+                codes = candidates.ballot_codes(self.session, contest_id)
+                if known is not None and codes:
+                    known[contest_id] = codes
+            self.ballots[contest_id] = codes
         return self.ballots[contest_id]
 
     def _checks(self, election_id: int) -> tuple[ControlCheck, ...]:
@@ -154,8 +169,6 @@ class Engine:
         if self.stations is None:
             return geography.station_place(self.session, code)
         if code not in self.stations:
-            from shailoo.errors import NotFound
-
             raise NotFound("geography.station_not_found",
                            f"no polling station with code {code!r}", code=code)
         return self.stations[code]
@@ -292,11 +305,20 @@ def write(session: Session, prepared: list[Prepared], now: datetime,
     """Write prepared protocols (no duplicates): versions, status steps (by each protocol's
     sender), superseded old versions and the running totals."""
     rows = [p.row for p in prepared]
-    for row, new_id in zip(rows, _reserve_ids(session, len(rows)), strict=True):
-        row["id"] = new_id
     protocols = cast(Table, Protocol.__table__)
-    for batch in batched(rows, batch_size):
-        session.execute(insert(protocols), batch)
+    if session.get_bind().dialect.name == "postgresql":
+        # ids from the sequence, handed back in the rows' order by the insert itself (one
+        # round trip instead of two)
+        stmt = insert(protocols).returning(protocols.c.id, sort_by_parameter_order=True)
+        for batch in batched(rows, batch_size):
+            ids = session.execute(stmt, batch).scalars().all()
+            for row, new_id in zip(batch, ids, strict=True):
+                row["id"] = new_id
+    else:
+        for row, new_id in zip(rows, _reserve_ids(session, len(rows)), strict=True):
+            row["id"] = new_id
+        for batch in batched(rows, batch_size):
+            session.execute(insert(protocols), batch)
     steps = [{"protocol_id": p.row["id"], "from_status": None, "to_status": p.row["status"],
               "actor": p.row["submitted_by"], "at": now,
               "reason": "failed: " + ", ".join(r.id for r in p.failed) if p.failed
@@ -327,14 +349,10 @@ def write(session: Session, prepared: list[Prepared], now: datetime,
 
 
 def _reserve_ids(session: Session, count: int) -> list[int]:
-    """Ids for new protocols: from the sequence on PostgreSQL; on SQLite, after the largest
-    (the write lock is held from BEGIN IMMEDIATE)."""
+    """Ids for new protocols on SQLite: after the largest (the write lock is held from BEGIN
+    IMMEDIATE). (PostgreSQL's come from its sequence, returned by the insert.)"""
     if count == 0:
         return []
-    if session.get_bind().dialect.name == "postgresql":
-        return list(session.execute(text(
-            "SELECT nextval(pg_get_serial_sequence('protocols', 'id')) "
-            "FROM generate_series(1, :n)"), {"n": count}).scalars())
     start = int(session.execute(select(func.coalesce(func.max(Protocol.id), 0))).scalar_one())
     return list(range(start + 1, start + 1 + count))
 
@@ -345,22 +363,46 @@ def total_rows(delta: Delta) -> list[dict[str, Any]]:
             for (c, s, lvl, u), values in delta.items() for k, v in values.items() if v != 0]
 
 
-@lru_cache(maxsize=2)
-def _totals_upsert(dialect: str) -> Any:
-    """The running-totals upsert of a dialect, built once (building it is not free)."""
+@lru_cache(maxsize=1)
+def _sqlite_totals_upsert() -> Any:
+    """The running-totals upsert for SQLite, built once (building it is not free)."""
     table = cast(Table, ResultTotal.__table__)
     keys = ["contest_id", "source", "level", "unit", "key"]
-    if dialect == "postgresql":
-        pg = postgresql.insert(table)
-        return pg.on_conflict_do_update(index_elements=keys,
-                                        set_={"value": table.c.value + pg.excluded.value})
     lite = sqlite.insert(table)
     return lite.on_conflict_do_update(index_elements=keys,
                                       set_={"value": table.c.value + lite.excluded.value})
 
 
+_TOTAL_KEY = ("contest_id", "source", "level", "unit", "key")
+
+# PostgreSQL: the whole change in one statement and one round trip (the rows travel as six
+# arrays), where an executemany of the upsert costs a round trip per row.
+_PG_TOTALS_UPSERT = text(
+    "INSERT INTO result_totals (contest_id, source, level, unit, key, value) "
+    "SELECT * FROM unnest(CAST(:contest_id AS integer[]), CAST(:source AS varchar[]), "
+    "CAST(:level AS varchar[]), CAST(:unit AS varchar[]), CAST(:key AS varchar[]), "
+    "CAST(:value AS bigint[])) "
+    "ON CONFLICT (contest_id, source, level, unit, key) "
+    "DO UPDATE SET value = result_totals.value + excluded.value")
+
+
 def add_to_totals(session: Session, rows: list[dict[str, Any]]) -> None:
-    """Add values to the running totals (insert, or add to the existing figure)."""
+    """Add values to the running totals (insert, or add to the existing figure). Rows for the
+    same figure are summed first; the figures are written in key order (writers that touch the
+    same figures take their row locks in one order)."""
     if not rows:
         return
-    session.execute(_totals_upsert(session.get_bind().dialect.name), rows)
+    merged: dict[tuple[Any, ...], int] = {}
+    for row in rows:
+        key = tuple(row[k] for k in _TOTAL_KEY)
+        merged[key] = merged.get(key, 0) + int(row["value"])
+    ordered = sorted(merged.items())
+    if session.get_bind().dialect.name == "postgresql":
+        columns: dict[str, list[Any]] = {k: [key[i] for key, _ in ordered]
+                                         for i, k in enumerate(_TOTAL_KEY)}
+        columns["value"] = [value for _, value in ordered]
+        session.execute(_PG_TOTALS_UPSERT, columns)
+        return
+    session.execute(_sqlite_totals_upsert(),
+                    [dict(zip(_TOTAL_KEY, key, strict=True), value=value)
+                     for key, value in ordered])

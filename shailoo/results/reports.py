@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Any
 
+from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
 from shailoo.candidates import service as candidates
@@ -50,6 +51,11 @@ class ContestReport:
     stations_expected: int
     outcome: dict[str, Any] | None = None
     breakdown: list[dict[str, Any]] = field(default_factory=list)
+    # What the report was built from, kept for ``outcome`` (not part of the JSON form): the
+    # contest's election, and the running totals read per level ({level: {unit: figures}}).
+    election: ElectionOut | None = field(default=None, repr=False, compare=False)
+    totals: dict[str, dict[str, dict[str, int]]] = field(default_factory=dict, repr=False,
+                                                         compare=False)
 
     @property
     def turnout(self) -> Fraction | None:
@@ -71,6 +77,24 @@ class ContestReport:
                          "share_of_participants": _decimal(c.share_of_participants),
                          "share_of_valid": _decimal(c.share_of_valid)} for c in self.choices],
             "outcome": self.outcome, "breakdown": self.breakdown}
+
+
+class BallotCache:
+    """Ballots read once per process (for the public API): a ballot can be set only once, so
+    a contest's ballot, once it has lines, is what every later read would return. A contest
+    without a ballot yet is not kept."""
+
+    def __init__(self) -> None:
+        self.ballots: dict[int, list[ChoiceOut]] = {}
+
+    def get(self, session: Session, contest_id: int) -> list[ChoiceOut]:
+        """The contest's ballot lines in ballot order (as ``candidates.public_ballot``)."""
+        ballot = self.ballots.get(contest_id)
+        if ballot is None:
+            ballot = candidates.public_ballot(session, contest_id)
+            if ballot:
+                self.ballots[contest_id] = ballot
+        return ballot
 
 
 def _decimal(value: Fraction | None) -> str | None:
@@ -115,19 +139,38 @@ def _report(contest: ContestOut, ballot: list[ChoiceOut], source: Source, level:
                          stations_expected=expected)
 
 
+def read_without_transaction(session: Session) -> None:
+    """On PostgreSQL, let a fresh session that only reads run each statement on its own
+    (autocommit), sparing the BEGIN and ROLLBACK round trips. Under READ COMMITTED each
+    statement already sees its own snapshot inside a transaction, so the answers are the
+    same. Elsewhere, or for a session already in a transaction or bound to a connection,
+    nothing changes."""
+    bind = session.bind
+    if (isinstance(bind, Engine) and bind.dialect.name == "postgresql"
+            and getattr(bind.dialect, "default_isolation_level", None) == "READ COMMITTED"
+            and not session.in_transaction()):
+        session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
+
+
 def public_contest_report(session: Session, contest_id: int, source: Source,
                           level: str = "contest", unit: str = "*",
-                          breakdown_level: str | None = None) -> ContestReport:
+                          breakdown_level: str | None = None,
+                          ballots: BallotCache | None = None) -> ContestReport:
     """A contest's results from one source at one unit, optionally with the next level down
-    (e.g. the regions of the whole contest, or the TECs of a region)."""
+    (e.g. the regions of the whole contest, or the TECs of a region). ``ballots``: a cache
+    of ballots already read (a ballot, once set, never changes)."""
     contest, election = elections.public_get_contest(session, contest_id)
-    ballot = candidates.public_ballot(session, contest_id)
+    ballot = ballots.get(session, contest_id) if ballots is not None else \
+        candidates.public_ballot(session, contest_id)
     expected = expected_stations(session, contest, election)
-    at_level = service.public_totals(session, contest_id, source, level)
-    report = _report(contest, ballot, source, level, unit, at_level.get(unit, {}),
+    levels = [level] + ([breakdown_level] if breakdown_level else [])
+    totals = service.public_totals_at(session, contest_id, source, levels)
+    report = _report(contest, ballot, source, level, unit, totals[level].get(unit, {}),
                      expected[(level, unit)])
+    report.election = election
+    report.totals = totals
     if breakdown_level:
-        below = service.public_totals(session, contest_id, source, breakdown_level)
+        below = totals[breakdown_level]
         units = sorted(u for (lvl, u) in expected if lvl == breakdown_level)
         if level == "region" and breakdown_level == "tec":
             units = [u for u in units if u in _tecs_of_region(session, unit)]
@@ -189,7 +232,9 @@ def outcome(session: Session, report: ContestReport) -> dict[str, Any] | None:
     if report.stations_reporting == 0:
         return None
     contest = report.contest
-    _, election = elections.public_get_contest(session, contest.id)
+    election = report.election
+    if election is None:
+        _, election = elections.public_get_contest(session, contest.id)
     system = election.system
     votes = {c.choice.code: c.votes for c in report.choices
              if c.choice.kind is not ChoiceKind.AGAINST_ALL}
@@ -233,7 +278,10 @@ def _allocate_list(session: Session, report: ContestReport, tier: ListTier,
     regional = None
     if tier.regional_threshold is not None:
         rule = tier.regional_threshold
-        by_region = service.public_totals(session, report.contest.id, report.source, "region")
+        by_region = report.totals.get("region")
+        if by_region is None:
+            by_region = service.public_totals(session, report.contest.id, report.source,
+                                              "region")
         ballot = [c.choice for c in report.choices]
         regional_votes: dict[str, dict[str, int]] = {}
         denominators: dict[str, int] = {}

@@ -92,15 +92,18 @@ def _stored_outcome(prepared: ingest.Prepared) -> SubmitOutcome:
 DUPLICATE_MESSAGE = "the same protocol was already received; nothing changed"
 
 
-def submit_batch(session: Session, items: list[tuple[ProtocolIn, str | None]]
+def submit_batch(session: Session, items: list[tuple[ProtocolIn, str | None]],
+                 ballots: dict[int, list[str]] | None = None
                  ) -> list[SubmitOutcome | ShailooError]:
     """Take in protocols arriving together (the API groups concurrent requests) in one
     transaction, each judged on its own as ``submit`` would: a device's (actor None; its
-    signature is verified) or a person's. Returns, per item, its outcome or its refusal."""
+    signature is verified) or a person's. Returns, per item, its outcome or its refusal.
+    ``ballots``: ballot codes kept by the caller from one batch to the next (see
+    ``ingest.Engine.known_ballots``)."""
     now = utcnow()
     answers: list[SubmitOutcome | ShailooError | ingest.Prepared] = []
     with unit_of_work(session):
-        engine = ingest.Engine(session)
+        engine = ingest.Engine(session, known_ballots=ballots)
         engine.preload_for([protocol for protocol, _actor in items])
         devices = polling.device_keys(session, [p.device_id for p, a in items
                                                 if a is None and p.device_id])
@@ -243,6 +246,27 @@ def public_totals(session: Session, contest_id: int, source: Source, level: str 
     for unit, key, value in rows:
         totals[unit][key] = int(value)
     return dict(totals)
+
+
+def public_totals_at(session: Session, contest_id: int, source: Source,
+                     levels: Iterable[str]) -> dict[str, dict[str, dict[str, int]]]:
+    """``public_totals`` of several levels at once: {level: {unit: {key: value}}}. The running
+    totals of the contest and region levels come in one query."""
+    wanted = list(dict.fromkeys(levels))
+    found: dict[str, dict[str, dict[str, int]]] = {level: {} for level in wanted}
+    running = [level for level in wanted if level != "tec"]
+    if len(running) == 1:
+        found[running[0]] = public_totals(session, contest_id, source, running[0])
+    elif running:
+        rows = session.execute(select(ResultTotal.level, ResultTotal.unit, ResultTotal.key,
+                                      ResultTotal.value).where(
+            ResultTotal.contest_id == contest_id, ResultTotal.source == source.value,
+            ResultTotal.level.in_(running)))
+        for level, unit, key, value in rows:
+            found[level].setdefault(unit, {})[key] = int(value)
+    if "tec" in found:
+        found["tec"] = public_totals(session, contest_id, source, "tec")
+    return found
 
 
 def public_station_protocols(session: Session, election_id: int,
