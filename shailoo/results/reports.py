@@ -3,6 +3,7 @@ drill-down by level, and scanner-versus-manual comparison per station."""
 
 from __future__ import annotations
 
+import time
 from collections import Counter
 from dataclasses import dataclass, field
 from fractions import Fraction
@@ -79,13 +80,28 @@ class ContestReport:
             "outcome": self.outcome, "breakdown": self.breakdown}
 
 
+FACTS_TTL_SECONDS = 1.0  # how stale a cached contest, election or station count may be
+
+
+@dataclass
+class _Facts:
+    contest: ContestOut
+    election: ElectionOut
+    expected: Counter[tuple[str, str]]
+    read_at: float
+
+
 class BallotCache:
-    """Ballots read once per process (for the public API): a ballot can be set only once, so
-    a contest's ballot, once it has lines, is what every later read would return. A contest
-    without a ballot yet is not kept."""
+    """What the public results API reads for every answer but rarely changes, kept per
+    process. Ballots: a ballot can be set only once, so a contest's ballot, once it has
+    lines, is what every later read would return (a contest without a ballot yet is not
+    kept). A contest with its election and the number of stations expected per unit: kept for
+    ``FACTS_TTL_SECONDS`` (a status change or a new station shows within that). The running
+    totals are never cached: they are read for every answer."""
 
     def __init__(self) -> None:
         self.ballots: dict[int, list[ChoiceOut]] = {}
+        self.facts: dict[int, _Facts] = {}
 
     def get(self, session: Session, contest_id: int) -> list[ChoiceOut]:
         """The contest's ballot lines in ballot order (as ``candidates.public_ballot``)."""
@@ -95,6 +111,18 @@ class BallotCache:
             if ballot:
                 self.ballots[contest_id] = ballot
         return ballot
+
+    def contest(self, session: Session, contest_id: int
+                ) -> tuple[ContestOut, ElectionOut, Counter[tuple[str, str]]]:
+        """The contest, its election and the stations expected per (level, unit), read at
+        most once per ``FACTS_TTL_SECONDS``."""
+        hit = self.facts.get(contest_id)
+        if hit is None or time.monotonic() - hit.read_at >= FACTS_TTL_SECONDS:
+            contest, election = elections.public_get_contest(session, contest_id)
+            hit = _Facts(contest, election, expected_stations(session, contest, election),
+                         time.monotonic())
+            self.facts[contest_id] = hit
+        return hit.contest, hit.election, hit.expected
 
 
 def _decimal(value: Fraction | None) -> str | None:
@@ -158,11 +186,14 @@ def public_contest_report(session: Session, contest_id: int, source: Source,
                           ballots: BallotCache | None = None) -> ContestReport:
     """A contest's results from one source at one unit, optionally with the next level down
     (e.g. the regions of the whole contest, or the TECs of a region). ``ballots``: a cache
-    of ballots already read (a ballot, once set, never changes)."""
-    contest, election = elections.public_get_contest(session, contest_id)
-    ballot = ballots.get(session, contest_id) if ballots is not None else \
-        candidates.public_ballot(session, contest_id)
-    expected = expected_stations(session, contest, election)
+    of ballots, contests and station counts already read (see there)."""
+    if ballots is not None:
+        contest, election, expected = ballots.contest(session, contest_id)
+        ballot = ballots.get(session, contest_id)
+    else:
+        contest, election = elections.public_get_contest(session, contest_id)
+        ballot = candidates.public_ballot(session, contest_id)
+        expected = expected_stations(session, contest, election)
     levels = [level] + ([breakdown_level] if breakdown_level else [])
     totals = service.public_totals_at(session, contest_id, source, levels)
     report = _report(contest, ballot, source, level, unit, totals[level].get(unit, {}),

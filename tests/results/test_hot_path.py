@@ -106,6 +106,32 @@ def test_ballot_cache_keeps_set_ballots_only(session, counting, monkeypatch):
     assert cache.get(session, fresh) == [] and calls == [fresh, fresh]
 
 
+def test_contest_facts_are_kept_a_moment_but_totals_never(session, counting, monkeypatch):
+    cache = reports.BallotCache()
+    before = reports.public_contest_report(session, counting.list_contest, Source.MANUAL,
+                                           ballots=cache)
+    reads = []
+    real = elections.public_get_contest
+    monkeypatch.setattr(elections, "public_get_contest",
+                        lambda s, c: reads.append(c) or real(s, c))
+    outcome = service.submit_batch(session, [(protocol(counting.list_contest,
+                                                       station="1003"), "user:pec")])
+    assert not isinstance(outcome[0], Exception)
+    after = reports.public_contest_report(session, counting.list_contest, Source.MANUAL,
+                                          ballots=cache)
+    assert reads == []  # contest, election and station counts from the cache
+    assert after.stations_reporting == before.stations_reporting + 1  # totals read afresh
+    assert after.stations_expected == before.stations_expected
+    monkeypatch.setattr(reports, "FACTS_TTL_SECONDS", 0.0)
+    elections.transition(session, "test", counting.election_id, ElectionStatus.CERTIFIED,
+                         "closed")
+    later = reports.public_contest_report(session, counting.list_contest, Source.MANUAL,
+                                          ballots=cache)
+    assert reads == [counting.list_contest]  # expired: read again
+    assert later.election is not None
+    assert later.election.status is ElectionStatus.CERTIFIED
+
+
 def test_add_to_totals_sums_repeated_figures(session, counting):
     rows = [{"contest_id": counting.list_contest, "source": "manual", "level": "contest",
              "unit": "*", "key": "choice:ala", "value": v} for v in (3, 4)]
