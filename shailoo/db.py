@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import fcntl
 import json
+import os
+import threading
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, cast
@@ -106,28 +109,65 @@ def _begin_immediate(session: Session) -> None:
     session.connection(execution_options={"sqlite_begin": "IMMEDIATE"})
 
 
+_writer_turns = threading.local()  # how deep this thread is inside a writer's turn
+
+
+@contextmanager
+def _writer_turn(engine: Engine) -> Iterator[None]:
+    """Writers to one SQLite file take turns through an advisory lock on a file beside it
+    (``<database>-writer.lock``). A waiting writer wakes the moment the turn is free, where
+    SQLite's own busy handler sleeps in growing steps of milliseconds: two server processes
+    writing at once spent most of their time asleep that way. Re-entrant within a thread (a
+    use case that opens a second session does not wait for itself); the lock goes with the
+    process if it dies. SQLite's own locking still guarantees correctness: this only orders
+    the waiting."""
+    depth: int = getattr(_writer_turns, "depth", 0)
+    database = engine.url.database
+    if depth or database in (None, "", ":memory:"):
+        _writer_turns.depth = depth + 1
+        try:
+            yield
+        finally:
+            _writer_turns.depth = depth
+        return
+    handle = os.open(f"{database}-writer.lock", os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        _writer_turns.depth = 1
+        try:
+            yield
+        finally:
+            _writer_turns.depth = 0
+    finally:
+        os.close(handle)  # releases the lock
+
+
 @contextmanager
 def unit_of_work(session: Session) -> Iterator[Session]:
     """Run one use case in one transaction: commit on success, roll back on any error.
 
     This is the only place in the code base that commits. Use cases may call each other:
-    an inner unit of work joins the outer one, which alone commits or rolls back.
+    an inner unit of work joins the outer one, which alone commits or rolls back. On a
+    SQLite file, writers take turns (:func:`_writer_turn`) and take the write lock at BEGIN.
     """
     depth: int = session.info.get("uow_depth", 0)
-    if depth == 0 and isinstance(session.bind, Engine) and session.bind.dialect.name == "sqlite":
-        _begin_immediate(session)
-    session.info["uow_depth"] = depth + 1
-    try:
-        yield session
-        if depth == 0:
-            session.flush()
-            session.commit()
-    except BaseException:
-        if depth == 0:
-            session.rollback()
-        raise
-    finally:
-        session.info["uow_depth"] = depth
+    with ExitStack() as turn:
+        if depth == 0 and isinstance(session.bind, Engine) and \
+                session.bind.dialect.name == "sqlite":
+            turn.enter_context(_writer_turn(session.bind))
+            _begin_immediate(session)
+        session.info["uow_depth"] = depth + 1
+        try:
+            yield session
+            if depth == 0:
+                session.flush()
+                session.commit()
+        except BaseException:
+            if depth == 0:
+                session.rollback()
+            raise
+        finally:
+            session.info["uow_depth"] = depth
 
 
 def alembic_config(url: str) -> Any:

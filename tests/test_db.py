@@ -1,5 +1,7 @@
 """Engine, sessions, the one commit site, UTC timestamps and migrations."""
 
+import threading
+import time
 from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
@@ -11,6 +13,7 @@ from shailoo.db import (
     NAMING_CONVENTION,
     Base,
     UtcDateTime,
+    _writer_turn,
     make_engine,
     make_session_factory,
     pending_migrations,
@@ -84,6 +87,54 @@ def test_sqlite_engines_enforce_foreign_keys_and_use_wal(tmp_path):
     with engine.connect() as conn:
         assert conn.execute(text("PRAGMA foreign_keys")).scalar() == 1
         assert conn.execute(text("PRAGMA journal_mode")).scalar() == "wal"
+    engine.dispose()
+
+
+def test_sqlite_writers_take_turns_through_a_lock_file(tmp_path):
+    engine = make_engine(f"sqlite:///{tmp_path / 'turns.db'}")
+    factory = make_session_factory(engine)
+    inside, release, order = threading.Event(), threading.Event(), []
+
+    def first() -> None:
+        with factory() as session, unit_of_work(session):
+            order.append("first in")
+            inside.set()
+            release.wait(5)
+            order.append("first out")
+
+    def second() -> None:
+        inside.wait(5)
+        with factory() as session, unit_of_work(session):
+            order.append("second in")
+
+    threads = [threading.Thread(target=first), threading.Thread(target=second)]
+    for t in threads:
+        t.start()
+    inside.wait(5)
+    time.sleep(0.2)  # the second writer is waiting for its turn, not inside
+    assert order == ["first in"]
+    release.set()
+    for t in threads:
+        t.join(5)
+    assert order == ["first in", "first out", "second in"]
+    assert (tmp_path / "turns.db-writer.lock").exists()
+    engine.dispose()
+
+
+def test_a_writer_turn_is_reentrant_within_a_thread(tmp_path):
+    engine = make_engine(f"sqlite:///{tmp_path / 'nested.db'}")
+    done = threading.Event()
+
+    def nested() -> None:  # a second lock of the file by this thread would wait forever
+        with _writer_turn(engine), _writer_turn(engine):
+            done.set()
+
+    worker = threading.Thread(target=nested, daemon=True)
+    worker.start()
+    worker.join(5)
+    assert done.is_set()
+    with _writer_turn(engine):  # and the turn was given back
+        pass
     engine.dispose()
 
 
