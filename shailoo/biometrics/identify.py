@@ -127,6 +127,7 @@ def identify_at_station(session: Session, election_id: int, station: str, sample
     started = time.perf_counter()
     features = get_extractor(extractor).extract(sample)
     local = galleries.station(session, election_id, station, sample.modality)
+    _same_length(local, features.vector, extractor, sample.modality)
     answer: dict[str, Any] = {"match": None, "score": None, "listed_at": None,
                               "excluded": None, "fallback": None}
     if len(local.ref_ids):
@@ -137,6 +138,7 @@ def identify_at_station(session: Session, election_id: int, station: str, sample
                           score=round(score, 4))
     if answer["match"] is None:
         everyone, index = galleries.national(session, sample.modality)
+        _same_length(everyone, features.vector, extractor, sample.modality)
         if len(everyone.ref_ids):
             found = (index.identify(features.vector, k=1) if index is not None else
                      matching.identify(features.vector, everyone.vectors, k=1))
@@ -151,6 +153,15 @@ def identify_at_station(session: Session, election_id: int, station: str, sample
     answer["milliseconds"] = round((time.perf_counter() - started) * 1000, 2)
     answer["quality"] = round(features.quality, 3)
     return answer
+
+
+def _same_length(gallery: Gallery, vector: matching.F32, extractor: str, modality: str
+                 ) -> None:
+    if len(gallery.ref_ids) and gallery.vectors.shape[1] != len(vector):
+        raise InvalidInput("biometrics.bad_sample",
+                           f"the {extractor} template has {len(vector)} values; the "
+                           f"register's {modality} templates have {gallery.vectors.shape[1]}",
+                           field="sample")
 
 
 def _pin(session: Session, ref_id: str) -> str:

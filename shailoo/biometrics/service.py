@@ -74,6 +74,12 @@ def enrol(session: Session, actor: str, pin: str, sample: Sample, extractor: str
         raise RuleViolation("biometrics.low_quality",
                             f"capture quality {features.quality:.2f} is below "
                             f"{MIN_ENROLMENT_QUALITY}: capture again", pin=pin)
+    stored = stored_dimension(session, sample.modality)
+    if stored is not None and stored != len(features.vector):
+        raise InvalidInput("biometrics.bad_sample",
+                           f"the {extractor} template has {len(features.vector)} values; the "
+                           f"register's {sample.modality} templates have {stored}",
+                           field="sample", pin=pin)
     seal = cipher()
     if operator_pin is not None:
         refusal = _self_enrolment(session, seal, operator_pin, pin, sample.modality, features)
@@ -103,6 +109,12 @@ def enrol(session: Session, actor: str, pin: str, sample: Sample, extractor: str
                       "device": device, "extractor": extractor, "replaced": old is not None})
     return {"ref_id": ref, "modality": sample.modality, "quality": features.quality,
             "replaced": old is not None}
+
+
+def stored_dimension(session: Session, modality: str) -> int | None:
+    """The length of the register's templates of a modality (None before the first)."""
+    return session.execute(select(Template.dim).where(Template.modality == modality)
+                           .limit(1)).scalar()
 
 
 def _self_enrolment(session: Session, seal: TemplateCipher, operator_pin: str, pin: str,

@@ -4,9 +4,11 @@ template is enrolled."""
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 from shailoo.biometrics import identify
+from shailoo.biometrics.extractors import BUILT_IN, Float32Extractor, Sample
 from shailoo.biometrics.identify import Galleries, identify_at_station, warm
 from shailoo.errors import InvalidInput
 from shailoo.register import duplicates
@@ -163,6 +165,16 @@ def test_a_large_register_is_searched_through_the_national_index(session, electi
 
 def test_warm_loads_station_and_national_galleries(session, election, galleries):
     assert warm(session, election, ["1001", "1002", "2001"], "finger2", galleries) == 4 + 1 + 5
+
+
+def test_a_capture_of_another_length_than_the_list_is_refused(session, election, galleries,
+                                                              monkeypatch):
+    monkeypatch.setitem(BUILT_IN, "short-vendor", Float32Extractor(dim=64))
+    sample = Sample("finger2", np.ones(64, dtype="<f4").tobytes(), 0.9)
+    with pytest.raises(InvalidInput) as exc:
+        identify_at_station(session, election, "1001", sample, "short-vendor", galleries)
+    assert exc.value.code == "biometrics.bad_sample"
+    assert "have 128" in exc.value.message
 
 
 @pytest.mark.parametrize("modality", ["finger12", "retina"])

@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 from shailoo.audit import service as audit
 from shailoo.biometrics import service
 from shailoo.biometrics.dedup import LshParams
+from shailoo.biometrics.extractors import BUILT_IN, Float32Extractor, Sample
 from shailoo.biometrics.models import DedupRun, Subject, Template
 from shailoo.biometrics.service import Enrolment
 from shailoo.errors import ConfigError, Forbidden, InvalidInput, RuleViolation
@@ -79,6 +80,20 @@ def test_an_unknown_extractor_is_refused(session):
     with pytest.raises(InvalidInput) as exc:
         service.enrol(session, ACTOR, P1, capture(P1), "vendor-x", "d")
     assert exc.value.code == "biometrics.unknown_extractor"
+
+
+def test_a_template_of_another_length_than_the_registers_is_refused(session, monkeypatch):
+    enrol(session, P1)  # 128 values
+    short = Float32Extractor(dim=64)
+    monkeypatch.setitem(BUILT_IN, "short-vendor", short)
+    sample = Sample("finger2", np.ones(64, dtype="<f4").tobytes(), 0.9)
+    before = len(templates(session))
+    with pytest.raises(InvalidInput) as exc:
+        service.enrol(session, ACTOR, P2, sample, "short-vendor", "d")
+    assert exc.value.code == "biometrics.bad_sample"
+    assert "64 values" in exc.value.message and "have 128" in exc.value.message
+    assert len(templates(session)) == before
+    service.enrol(session, ACTOR, P2, Sample("face", sample.data, 0.9), "short-vendor", "d")
 
 
 def refusals(session) -> list:
