@@ -59,7 +59,7 @@ def serve(host: str = typer.Option("127.0.0.1", help="address to listen on"),
 
     ensure_schema_current(engine_for(get_settings().database_url))
     typer.echo(f"serving on http://{host}:{port}")
-    uvicorn.run("shailoo.web.app:create_app", factory=True, host=host, port=port,
+    uvicorn.run("shailoo.web.app:create_server_app", factory=True, host=host, port=port,
                 workers=workers, log_level="info")
 
 

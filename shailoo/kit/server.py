@@ -25,9 +25,10 @@ def start_app_server(database_url: str, workers: int = 1, port: int | None = Non
     settings in ``env``); return the process and its base URL once /healthz answers."""
     port = port or free_port()
     server = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "shailoo.web.app:create_app", "--factory", "--host",
-         "127.0.0.1", "--port", str(port), "--workers", str(workers), "--log-level", "warning",
-         "--no-access-log"], env=dict(os.environ, SHAILOO_DATABASE_URL=database_url, **env))
+        [sys.executable, "-m", "uvicorn", "shailoo.web.app:create_server_app", "--factory",
+         "--host", "127.0.0.1", "--port", str(port), "--workers", str(workers),
+         "--log-level", "warning", "--no-access-log"],
+        env=dict(os.environ, SHAILOO_DATABASE_URL=database_url, **env))
     base = f"http://127.0.0.1:{port}"
     for _ in range(600):
         if server.poll() is not None:

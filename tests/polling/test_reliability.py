@@ -222,7 +222,7 @@ class Server:
         assert self.process is None
         with self.log.open("ab") as out:
             self.process = subprocess.Popen(
-                [sys.executable, "-m", "uvicorn", "shailoo.web.app:create_app", "--factory",
+                [sys.executable, "-m", "uvicorn", "shailoo.web.app:create_server_app", "--factory",
                  "--host", "127.0.0.1", "--port", str(self.port), "--workers", str(WORKERS),
                  "--log-level", "warning", "--no-access-log"],
                 env=dict(os.environ, SHAILOO_DATABASE_URL=self.url), stdout=out,
