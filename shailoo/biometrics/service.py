@@ -34,7 +34,7 @@ THRESHOLDS = Thresholds()
 MIN_ENROLMENT_QUALITY = 0.6  # below this the enrolment station must capture again
 EXACT_DEDUP_MAX = 20_000  # up to this many templates de-duplication is brute force: complete,
 # and faster than building the LSH tables (their random rotations alone take seconds)
-LSH_PARAMS = dedup.LshParams()  # the national index of larger registers
+LSH_PARAMS = dedup.LshParams()  # the de-duplication index of larger registers
 
 
 def cipher() -> TemplateCipher:
