@@ -121,11 +121,15 @@ def operator_pin(session: Session, operator_id: str | None) -> str | None:
 
 def put_on_duty(session: Session, actor: str, device_id: str, operator_id: str | None) -> None:
     """Put an operator on duty at a device (None takes the one on duty off). Only an
-    operator whose certification holds today can be put on duty (audited)."""
+    operator whose certification holds today can be put on duty, and only at an active
+    device (audited)."""
     with unit_of_work(session):
         device = session.get(Device, device_id, with_for_update=True)
         if device is None:
             raise NotFound("polling.device_not_found", f"no device {device_id!r}")
+        if operator_id is not None and device.status != "active":
+            raise Forbidden("polling.device_revoked",
+                            f"device {device_id!r} is revoked: no one can be put on duty there")
         if operator_id is not None:
             operator = session.get(Operator, operator_id)
             if operator is None:

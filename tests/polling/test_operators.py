@@ -98,6 +98,20 @@ def test_only_an_operator_certified_today_is_put_on_duty(session):
     assert (device.operator_id, device.on_duty_since) == (None, None)
 
 
+def test_no_one_is_put_on_duty_at_a_revoked_device(session):
+    setup_country(session)
+    service.save_operator(session, ACTOR, "op-4", "Сыдыков Канат", True, utcnow().date())
+    service.revoke_device(session, ACTOR, "id-1002", "stolen")
+    records = audit.count_records(session)
+    with pytest.raises(Forbidden) as exc:
+        service.put_on_duty(session, ACTOR, "id-1002", "op-4")
+    assert exc.value.code == "polling.device_revoked"
+    assert session.get(Device, "id-1002").operator_id == "op-1"  # unchanged, nothing audited
+    assert audit.count_records(session) == records
+    service.put_on_duty(session, ACTOR, "id-1002", None)  # taking someone off still works
+    assert session.get(Device, "id-1002").operator_id is None
+
+
 def test_withdrawing_a_certification_takes_the_operator_off_duty_everywhere(session):
     setup_country(session)
     service.save_operator(session, ACTOR, "op-2", "Бекова Нуриза", True)
