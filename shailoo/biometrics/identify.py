@@ -23,6 +23,7 @@ from shailoo.biometrics.service import (
     latest_template_id,
     load_gallery,
     refs_of,
+    require_length,
 )
 from shailoo.biometrics.thresholds import modality_problem
 from shailoo.errors import InvalidInput
@@ -157,11 +158,8 @@ def identify_at_station(session: Session, election_id: int, station: str, sample
 
 def _same_length(gallery: Gallery, vector: matching.F32, extractor: str, modality: str
                  ) -> None:
-    if len(gallery.ref_ids) and gallery.vectors.shape[1] != len(vector):
-        raise InvalidInput("biometrics.bad_sample",
-                           f"the {extractor} template has {len(vector)} values; the "
-                           f"register's {modality} templates have {gallery.vectors.shape[1]}",
-                           field="sample")
+    require_length(gallery.vectors.shape[1] if len(gallery.ref_ids) else None, vector,
+                   extractor, modality)
 
 
 def _pin(session: Session, ref_id: str) -> str:

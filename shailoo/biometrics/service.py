@@ -74,12 +74,8 @@ def enrol(session: Session, actor: str, pin: str, sample: Sample, extractor: str
         raise RuleViolation("biometrics.low_quality",
                             f"capture quality {features.quality:.2f} is below "
                             f"{MIN_ENROLMENT_QUALITY}: capture again", pin=pin)
-    stored = stored_dimension(session, sample.modality)
-    if stored is not None and stored != len(features.vector):
-        raise InvalidInput("biometrics.bad_sample",
-                           f"the {extractor} template has {len(features.vector)} values; the "
-                           f"register's {sample.modality} templates have {stored}",
-                           field="sample", pin=pin)
+    require_length(stored_dimension(session, sample.modality), features.vector, extractor,
+                   sample.modality, pin=pin)
     seal = cipher()
     if operator_pin is not None:
         refusal = _self_enrolment(session, seal, operator_pin, pin, sample.modality, features)
@@ -115,6 +111,17 @@ def stored_dimension(session: Session, modality: str) -> int | None:
     """The length of the register's templates of a modality (None before the first)."""
     return session.execute(select(Template.dim).where(Template.modality == modality)
                            .limit(1)).scalar()
+
+
+def require_length(stored: int | None, vector: F32, extractor: str, modality: str,
+                   **details: Any) -> None:
+    """Refuse a template whose length is not that of the register's templates of the
+    modality (``stored``; None: there are none yet to compare with)."""
+    if stored is not None and stored != len(vector):
+        raise InvalidInput("biometrics.bad_sample",
+                           f"the {extractor} template has {len(vector)} values; the "
+                           f"register's {modality} templates have {stored}",
+                           field="sample", **details)
 
 
 def _self_enrolment(session: Session, seal: TemplateCipher, operator_pin: str, pin: str,
