@@ -122,11 +122,11 @@ def set_checks(election_id: int, checks: list[ControlCheck],
     return service.set_checks(session, guard.actor, election_id, checks)
 
 
-def _ballots(request: Request) -> reports.BallotCache:
-    cache: reports.BallotCache | None = getattr(request.app.state, "ballot_cache", None)
+def _report_cache(request: Request) -> reports.ReportCache:
+    cache: reports.ReportCache | None = getattr(request.app.state, "report_cache", None)
     if cache is None:
-        cache = reports.BallotCache()
-        request.app.state.ballot_cache = cache
+        cache = reports.ReportCache()
+        request.app.state.report_cache = cache
     return cache
 
 
@@ -138,7 +138,7 @@ def contest(contest_id: int, request: Request, source: Source = Source.MANUAL,
     below = {"contest": "region", "region": "tec"}.get(level)
     reports.read_without_transaction(session)
     report = reports.public_contest_report(session, contest_id, source, level, unit,
-                                           breakdown_level=below, ballots=_ballots(request))
+                                           breakdown_level=below, cache=_report_cache(request))
     if level == "contest":
         report.outcome = reports.outcome(session, report)
     return report.as_dict()

@@ -91,7 +91,7 @@ class _Facts:
     read_at: float
 
 
-class BallotCache:
+class ReportCache:
     """What the public results API reads for every answer but rarely changes, kept per
     process. Ballots: a ballot can be set only once, so a contest's ballot, once it has
     lines, is what every later read would return (a contest without a ballot yet is not
@@ -103,7 +103,7 @@ class BallotCache:
         self.ballots: dict[int, list[ChoiceOut]] = {}
         self.facts: dict[int, _Facts] = {}
 
-    def get(self, session: Session, contest_id: int) -> list[ChoiceOut]:
+    def ballot(self, session: Session, contest_id: int) -> list[ChoiceOut]:
         """The contest's ballot lines in ballot order (as ``candidates.public_ballot``)."""
         ballot = self.ballots.get(contest_id)
         if ballot is None:
@@ -183,13 +183,13 @@ def read_without_transaction(session: Session) -> None:
 def public_contest_report(session: Session, contest_id: int, source: Source,
                           level: str = "contest", unit: str = "*",
                           breakdown_level: str | None = None,
-                          ballots: BallotCache | None = None) -> ContestReport:
+                          cache: ReportCache | None = None) -> ContestReport:
     """A contest's results from one source at one unit, optionally with the next level down
-    (e.g. the regions of the whole contest, or the TECs of a region). ``ballots``: a cache
-    of ballots, contests and station counts already read (see there)."""
-    if ballots is not None:
-        contest, election, expected = ballots.contest(session, contest_id)
-        ballot = ballots.get(session, contest_id)
+    (e.g. the regions of the whole contest, or the TECs of a region). ``cache``: ballots,
+    contests and station counts already read (see :class:`ReportCache`)."""
+    if cache is not None:
+        contest, election, expected = cache.contest(session, contest_id)
+        ballot = cache.ballot(session, contest_id)
     else:
         contest, election = elections.public_get_contest(session, contest_id)
         ballot = candidates.public_ballot(session, contest_id)

@@ -91,25 +91,25 @@ def test_election_status_and_checks_are_read_for_every_batch(session, counting):
 
 
 def test_ballot_cache_keeps_set_ballots_only(session, counting, monkeypatch):
-    cache = reports.BallotCache()
-    first = cache.get(session, counting.list_contest)
+    cache = reports.ReportCache()
+    first = cache.ballot(session, counting.list_contest)
     assert [c.code for c in first] == ["ala", "ynt", "jan", "against"]
     calls = []
     real = candidates.public_ballot
     monkeypatch.setattr(candidates, "public_ballot",
                         lambda s, c: calls.append(c) or real(s, c))
-    assert cache.get(session, counting.list_contest) == first
+    assert cache.ballot(session, counting.list_contest) == first
     assert calls == []
     contest = elections.public_contests(session, counting.election_id)
     fresh = max(c.id for c in contest) + 1000
-    assert cache.get(session, fresh) == [] and fresh not in cache.ballots
-    assert cache.get(session, fresh) == [] and calls == [fresh, fresh]
+    assert cache.ballot(session, fresh) == [] and fresh not in cache.ballots
+    assert cache.ballot(session, fresh) == [] and calls == [fresh, fresh]
 
 
 def test_contest_facts_are_kept_a_moment_but_totals_never(session, counting, monkeypatch):
-    cache = reports.BallotCache()
+    cache = reports.ReportCache()
     before = reports.public_contest_report(session, counting.list_contest, Source.MANUAL,
-                                           ballots=cache)
+                                           cache=cache)
     reads = []
     real = elections.public_get_contest
     monkeypatch.setattr(elections, "public_get_contest",
@@ -118,7 +118,7 @@ def test_contest_facts_are_kept_a_moment_but_totals_never(session, counting, mon
                                                        station="1003"), "user:pec")])
     assert not isinstance(outcome[0], Exception)
     after = reports.public_contest_report(session, counting.list_contest, Source.MANUAL,
-                                          ballots=cache)
+                                          cache=cache)
     assert reads == []  # contest, election and station counts from the cache
     assert after.stations_reporting == before.stations_reporting + 1  # totals read afresh
     assert after.stations_expected == before.stations_expected
@@ -126,7 +126,7 @@ def test_contest_facts_are_kept_a_moment_but_totals_never(session, counting, mon
     elections.transition(session, "test", counting.election_id, ElectionStatus.CERTIFIED,
                          "closed")
     later = reports.public_contest_report(session, counting.list_contest, Source.MANUAL,
-                                          ballots=cache)
+                                          cache=cache)
     assert reads == [counting.list_contest]  # expired: read again
     assert later.election is not None
     assert later.election.status is ElectionStatus.CERTIFIED
