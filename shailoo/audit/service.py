@@ -4,15 +4,16 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import Table, func, select
 from sqlalchemy.orm import Session
 
 from shailoo.audit.chain import GENESIS_HASH, ChainEntry, ChainFault, change_digest, record_hash
 from shailoo.audit.chain import verify_chain as _verify_chain
 from shailoo.audit.models import AuditHead, AuditRecord
 from shailoo.kit.clock import utcnow
+from shailoo.kit.rawsql import Raw, TableRows
 
 
 def record(
@@ -35,19 +36,26 @@ class Entry:
     change: dict[str, Any]
 
 
+_RECORD_ROWS = TableRows(cast(Table, AuditRecord.__table__), (
+    "seq", "at", "actor", "action", "object_type", "object_id", "change", "change_digest",
+    "prev_hash", "record_hash"))
+
+
 def record_many(session: Session, entries: list[Entry]) -> list[int]:
     """Append several records in order, with one lock of the chain head; return their
-    sequence numbers."""
+    sequence numbers. (Driver-level statements: every upload of election night passes
+    here; see kit.rawsql.)"""
     if not entries:
         return []
-    head = session.execute(
-        select(AuditHead.seq, AuditHead.record_hash).where(AuditHead.id == 1).with_for_update()
-    ).first()
-    if head is None:
-        session.execute(insert(AuditHead).values(id=1, seq=0, record_hash=GENESIS_HASH))
+    raw = Raw(session)
+    lock = " FOR UPDATE" if raw.postgres else ""
+    head = raw.execute("SELECT seq, record_hash FROM audit_head WHERE id = 1" + lock)
+    if not head:
+        raw.execute("INSERT INTO audit_head (id, seq, record_hash) VALUES (1, 0, ?)",
+                    [GENESIS_HASH])
         seq, prev_hash = 0, GENESIS_HASH
     else:
-        seq, prev_hash = head
+        seq, prev_hash = head[0]
     at = utcnow()
     rows: list[dict[str, Any]] = []
     for entry in entries:
@@ -60,9 +68,8 @@ def record_many(session: Session, entries: list[Entry]) -> list[int]:
                      "change": entry.change, "change_digest": cdigest, "prev_hash": prev_hash,
                      "record_hash": rhash})
         prev_hash = rhash
-    session.execute(insert(AuditRecord), rows)
-    session.execute(update(AuditHead).where(AuditHead.id == 1).values(seq=seq,
-                                                                        record_hash=prev_hash))
+    _RECORD_ROWS.insert(raw, rows)
+    raw.execute("UPDATE audit_head SET seq = ?, record_hash = ? WHERE id = 1", [seq, prev_hash])
     return [r["seq"] for r in rows]
 
 

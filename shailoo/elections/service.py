@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import IO
+from typing import IO, cast
 
-from sqlalchemy import select
+from sqlalchemy import Table, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -26,6 +26,7 @@ from shailoo.errors import Conflict, InvalidInput, NotFound, RuleViolation
 from shailoo.geography import service as geography
 from shailoo.kit.clock import utcnow
 from shailoo.kit.importing import write_csv
+from shailoo.kit.rawsql import Raw, reader
 
 
 def _out(e: Election) -> ElectionOut:
@@ -200,17 +201,18 @@ class ContestFacts:
 
 
 def contest_facts(session: Session, contest_id: int) -> ContestFacts:
-    """A contest's kind, district and its election's status, without building the models."""
-    row = session.execute(
-        select(Contest.election_id, Contest.kind, Contest.district_id, Election.status,
-               Election.system)
-        .join(Election, Election.id == Contest.election_id)
-        .where(Contest.id == contest_id)).first()
-    if row is None:
+    """A contest's kind, district and its election's status, without building the models
+    (one driver-level query: every protocol upload asks)."""
+    raw = Raw(session)
+    rows = raw.execute("SELECT c.election_id, c.kind, c.district_id, e.status, e.system "
+                       "FROM contests c JOIN elections e ON e.id = c.election_id "
+                       "WHERE c.id = ?", [contest_id])
+    if not rows:
         raise NotFound("elections.contest_not_found", f"no contest with id {contest_id}",
                        contest_id=contest_id)
-    election_id, kind, district_id, status, system = row
-    tier = system.get("list_tier") or {}
+    election_id, kind, district_id, status, system = rows[0]
+    read = reader(raw, cast(Table, Election.__table__), "system")
+    tier = (read(system) if read else system).get("list_tier") or {}
     return ContestFacts(contest_id, election_id, ContestKind(kind), district_id,
                         ElectionStatus(status), bool(tier.get("abroad_votes", True)))
 

@@ -51,6 +51,7 @@ from shailoo.kit.importing import (
     read_records,
     write_csv,
 )
+from shailoo.kit.rawsql import Raw
 from shailoo.kit.text import kyrgyz_sort_key, search_key
 from shailoo.types import GeoPath, ScopeKind
 
@@ -257,19 +258,11 @@ def public_get_station(session: Session, code: str) -> StationOut:
 
 def station_place(session: Session, code: str) -> tuple[GeoPath, StationKind]:
     """Where a station sits (for scope checks) and its kind, in one query."""
-    rows = session.execute(
-        select(PollingStation.kind, PollingStation.tec_code, TerritorialCommission.region_code,
-               StationDistrict.district_id)
-        .join(TerritorialCommission, PollingStation.tec_code == TerritorialCommission.code)
-        .outerjoin(StationDistrict, StationDistrict.station_code == PollingStation.code)
-        .where(PollingStation.code == code)).all()
-    if not rows:
+    found = station_paths(session, [code])
+    if code not in found:
         raise NotFound("geography.station_not_found", f"no polling station with code {code!r}",
                        code=code)
-    kind, tec, region, _ = rows[0]
-    districts = frozenset(r[3] for r in rows if r[3] is not None)
-    return (GeoPath(region_code=region, tec_code=tec, station_code=code,
-                    district_ids=districts), StationKind(kind))
+    return found[code]
 
 
 def station_path(session: Session, code: str) -> GeoPath:
@@ -277,24 +270,31 @@ def station_path(session: Session, code: str) -> GeoPath:
     return station_place(session, code)[0]
 
 
+_PLACE_SELECT = ("SELECT s.code, s.kind, s.tec_code, t.region_code, d.district_id "
+                 "FROM polling_stations s JOIN territorial_commissions t ON t.code = s.tec_code "
+                 "LEFT OUTER JOIN station_districts d ON d.station_code = s.code")
+
+
 def station_paths(session: Session, codes: list[str] | None = None
                   ) -> dict[str, tuple[GeoPath, StationKind]]:
-    """Every station's (or the given stations') place and kind, in two queries."""
-    district_stmt = select(StationDistrict.station_code, StationDistrict.district_id)
-    station_stmt = (select(PollingStation.code, PollingStation.kind, PollingStation.tec_code,
-                           TerritorialCommission.region_code)
-                    .join(TerritorialCommission,
-                          PollingStation.tec_code == TerritorialCommission.code))
-    if codes is not None:
-        district_stmt = district_stmt.where(StationDistrict.station_code.in_(codes))
-        station_stmt = station_stmt.where(PollingStation.code.in_(codes))
-    districts: dict[str, set[int]] = {}
-    for code, district_id in session.execute(district_stmt):
-        districts.setdefault(code, set()).add(district_id)
-    rows = session.execute(station_stmt)
+    """Every station's (or the given stations') place and kind, in one query (driver-level:
+    every protocol upload asks)."""
+    raw = Raw(session)
+    if codes is None:
+        rows = raw.execute(_PLACE_SELECT)
+    else:
+        if not codes:
+            return {}
+        wanted, args = raw.in_list("s.code", sorted(set(codes)))
+        rows = raw.execute(f"{_PLACE_SELECT} WHERE {wanted}", args)
+    places: dict[str, tuple[str, str, str | None, set[int]]] = {}
+    for code, kind, tec, region, district_id in rows:
+        place = places.setdefault(code, (kind, tec, region, set()))
+        if district_id is not None:
+            place[3].add(district_id)
     return {code: (GeoPath(region_code=region, tec_code=tec, station_code=code,
-                           district_ids=frozenset(districts.get(code, ()))), StationKind(kind))
-            for code, kind, tec, region in rows}
+                           district_ids=frozenset(districts)), StationKind(kind))
+            for code, (kind, tec, region, districts) in places.items()}
 
 
 def station_counts(session: Session, district_id: int | None = None,

@@ -6,9 +6,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import select
+from sqlalchemy import Table, select
 from sqlalchemy.orm import Session
 
 from shailoo.audit import service as audit
@@ -18,6 +18,7 @@ from shailoo.elections.rules import ElectionStatus
 from shailoo.errors import Conflict, Forbidden, InvalidInput, NotFound, RuleViolation
 from shailoo.geography import service as geography
 from shailoo.kit.clock import utcnow
+from shailoo.kit.rawsql import Raw, reader
 from shailoo.polling.models import Device, Operator, PollingSettings
 from shailoo.polling.rules import PollingConfig, parse_config
 from shailoo.polling.signing import signature_valid
@@ -161,18 +162,21 @@ class DeviceKey:
 
 
 def device_keys(session: Session, device_ids: list[str]) -> dict[str, DeviceKey]:
-    """The registered devices among ``device_ids`` with their operator on duty (one query)."""
+    """The registered devices among ``device_ids`` with their operator on duty (one query,
+    driver-level: every upload of election night asks)."""
     if not device_ids:
         return {}
     today = utcnow().date()
-    rows = session.execute(
-        select(Device.id, Device.status, Device.kind, Device.station_code, Device.public_key,
-               Device.operator_id, Operator.certified, Operator.certified_until)
-        .outerjoin(Operator, Operator.id == Device.operator_id)
-        .where(Device.id.in_(sorted(device_ids))))
-    return {r.id: DeviceKey(r.id, r.status, r.kind, r.station_code, r.public_key,
-                            r.operator_id, r.operator_id is not None and certification_valid(
-                                bool(r.certified), r.certified_until, today))
+    raw = Raw(session)
+    wanted, args = raw.in_list("d.id", sorted(set(device_ids)))
+    rows = raw.execute(
+        "SELECT d.id, d.status, d.kind, d.station_code, d.public_key, d.operator_id, "
+        "o.certified, o.certified_until FROM devices d "
+        f"LEFT OUTER JOIN polling_operators o ON o.id = d.operator_id WHERE {wanted}", args)
+    until = reader(raw, cast(Table, Operator.__table__), "certified_until")
+    return {r[0]: DeviceKey(r[0], r[1], r[2], r[3], r[4], r[5], r[5] is not None and
+                            certification_valid(bool(r[6]), until(r[7]) if until else r[7],
+                                                today))
             for r in rows}
 
 

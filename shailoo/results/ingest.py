@@ -17,8 +17,7 @@ from datetime import datetime
 from functools import lru_cache
 from typing import Any, cast
 
-from sqlalchemy import Table, func, insert, select, text, update
-from sqlalchemy.dialects import sqlite
+from sqlalchemy import Table
 from sqlalchemy.orm import Session
 
 from shailoo.candidates import service as candidates
@@ -29,7 +28,8 @@ from shailoo.geography import service as geography
 from shailoo.geography.rules import StationKind
 from shailoo.kit.hashing import digest as canonical_digest
 from shailoo.kit.importing import batched
-from shailoo.results.models import Protocol, ProtocolTransition, ResultSettings, ResultTotal
+from shailoo.kit.rawsql import Raw, TableRows, reader
+from shailoo.results.models import Protocol, ProtocolTransition, ResultSettings
 from shailoo.results.rules import (
     DEFAULT_CHECKS,
     CheckResult,
@@ -61,10 +61,13 @@ def election_checks(session: Session, election_id: int) -> tuple[ControlCheck, .
     """The election's control checks (the defaults unless configured)."""
     import json
 
-    stored = session.execute(select(ResultSettings.checks).where(
-        ResultSettings.election_id == election_id)).scalar_one_or_none()
-    if stored is None:
+    raw = Raw(session)
+    rows = raw.execute("SELECT checks FROM result_settings WHERE election_id = ?",
+                       [election_id])
+    if not rows:
         return DEFAULT_CHECKS
+    read = reader(raw, cast(Table, ResultSettings.__table__), "checks")
+    stored = read(rows[0][0]) if read else rows[0][0]
     return _parse_checks(json.dumps(stored, sort_keys=True))
 
 
@@ -243,43 +246,47 @@ def _check_votes(codes: list[str], contest_id: int, votes: Mapping[str, int]) ->
                            missing=missing)
 
 
-_LATEST_COLUMNS = (Protocol.id, Protocol.contest_id, Protocol.station_code, Protocol.source,
-                   Protocol.region_code, Protocol.tec_code, Protocol.lines, Protocol.votes,
-                   Protocol.content_hash, Protocol.version, Protocol.status)
+_LATEST_SELECT = ("SELECT id, contest_id, station_code, source, region_code, tec_code, lines, "
+                  "votes, content_hash, version, status FROM protocols WHERE ")
 
 
-def _as_latest(r: Any) -> Latest:
-    return Latest({"id": r.id, "contest_id": r.contest_id, "source": r.source,
-                   "region_code": r.region_code, "tec_code": r.tec_code, "lines": r.lines,
-                   "votes": r.votes, "version": r.version, "status": r.status},
-                  r.content_hash, r.version, r.status)
+def _as_latest(raw: Raw, r: tuple[Any, ...]) -> Latest:
+    table = cast(Table, Protocol.__table__)
+    lines, votes = r[6], r[7]
+    read = reader(raw, table, "lines")
+    if read is not None:
+        lines, votes = read(lines), read(votes)
+    return Latest({"id": r[0], "contest_id": r[1], "source": r[3], "region_code": r[4],
+                   "tec_code": r[5], "lines": lines, "votes": votes, "version": r[9],
+                   "status": r[10]}, r[8], r[9], r[10])
 
 
 def _one_latest(session: Session, key: Key) -> Latest | None:
-    contest, station, source = key
-    row = session.execute(select(*_LATEST_COLUMNS).where(
-        Protocol.contest_id == contest, Protocol.station_code == station,
-        Protocol.source == source).order_by(Protocol.version.desc()).limit(1)
-        .with_for_update()).first()
-    return None if row is None else _as_latest(row)
+    raw = Raw(session)
+    lock = " FOR UPDATE" if raw.postgres else ""
+    rows = raw.execute(_LATEST_SELECT + "contest_id = ? AND station_code = ? AND source = ? "
+                       "ORDER BY version DESC LIMIT 1" + lock, key)
+    return _as_latest(raw, rows[0]) if rows else None
 
 
 def _latest_for(session: Session, keys: list[Key]) -> dict[Key, Latest]:
     if not keys:
         return {}
-    stations = sorted({k[1] for k in keys})
-    contests = sorted({k[0] for k in keys})
-    rows = session.execute(select(*_LATEST_COLUMNS).where(
-        Protocol.contest_id.in_(contests), Protocol.station_code.in_(stations),
-        Protocol.status.in_(LIVE)))
+    raw = Raw(session)
+    contests, contest_args = raw.in_list("contest_id", sorted({k[0] for k in keys}))
+    stations, station_args = raw.in_list("station_code", sorted({k[1] for k in keys}))
+    live, live_args = raw.in_list("status", list(LIVE))
+    rows = raw.execute(f"{_LATEST_SELECT}{contests} AND {stations} AND {live}",
+                       contest_args + station_args + live_args)
     wanted = set(keys)
-    return {key: _as_latest(r) for r in rows
-            if (key := (r.contest_id, r.station_code, r.source)) in wanted}
+    return {key: _as_latest(raw, r) for r in rows if (key := (r[1], r[2], r[3])) in wanted}
 
 
 def _all_latest(session: Session) -> dict[Key, Latest | None]:
-    rows = session.execute(select(*_LATEST_COLUMNS).where(Protocol.status.in_(LIVE)))
-    return {(r.contest_id, r.station_code, r.source): _as_latest(r) for r in rows}
+    raw = Raw(session)
+    live, live_args = raw.in_list("status", list(LIVE))
+    return {(r[1], r[2], r[3]): _as_latest(raw, r)
+            for r in raw.execute(_LATEST_SELECT + live, live_args)}
 
 
 def accumulate(delta: Delta, row: Mapping[str, Any], sign: int) -> None:
@@ -300,25 +307,25 @@ def new_delta() -> Delta:
     return defaultdict(lambda: defaultdict(int))
 
 
+_PROTOCOL_ROWS = TableRows(cast(Table, Protocol.__table__), (
+    "id", "election_id", "contest_id", "station_code", "source", "version", "status",
+    "content_hash", "lines", "votes", "checks", "submitted_by", "received_at",
+    "correction_reason", "region_code", "tec_code"))
+_TRANSITION_ROWS = TableRows(cast(Table, ProtocolTransition.__table__), (
+    "protocol_id", "from_status", "to_status", "actor", "at", "reason"))
+
+
 def write(session: Session, prepared: list[Prepared], now: datetime,
           batch_size: int = 2000) -> None:
     """Write prepared protocols (no duplicates): versions, status steps (by each protocol's
-    sender), superseded old versions and the running totals."""
+    sender), superseded old versions and the running totals. (Driver-level statements: this
+    is the election-night hot path; see kit.rawsql.)"""
+    raw = Raw(session)
     rows = [p.row for p in prepared]
-    protocols = cast(Table, Protocol.__table__)
-    if session.get_bind().dialect.name == "postgresql":
-        # ids from the sequence, handed back in the rows' order by the insert itself (one
-        # round trip instead of two)
-        stmt = insert(protocols).returning(protocols.c.id, sort_by_parameter_order=True)
-        for batch in batched(rows, batch_size):
-            ids = session.execute(stmt, batch).scalars().all()
-            for row, new_id in zip(batch, ids, strict=True):
-                row["id"] = new_id
-    else:
-        for row, new_id in zip(rows, _reserve_ids(session, len(rows)), strict=True):
-            row["id"] = new_id
-        for batch in batched(rows, batch_size):
-            session.execute(insert(protocols), batch)
+    for row, new_id in zip(rows, _reserve_ids(raw, len(rows)), strict=True):
+        row["id"] = new_id
+    for batch in batched(rows, batch_size):
+        _PROTOCOL_ROWS.insert(raw, batch)
     steps = [{"protocol_id": p.row["id"], "from_status": None, "to_status": p.row["status"],
               "actor": p.row["submitted_by"], "at": now,
               "reason": "failed: " + ", ".join(r.id for r in p.failed) if p.failed
@@ -338,22 +345,26 @@ def write(session: Session, prepared: list[Prepared], now: datetime,
                 accumulate(delta, old.row, -1)
         if p.status is ProtocolStatus.ACCEPTED:
             accumulate(delta, p.row, +1)
-    transitions = cast(Table, ProtocolTransition.__table__)
     for batch in batched(steps, batch_size):
-        session.execute(insert(transitions), batch)
+        _TRANSITION_ROWS.insert(raw, batch)
     for batch in batched(old_ids, batch_size):
-        session.execute(update(Protocol).where(Protocol.id.in_(batch)).values(
-            status=ProtocolStatus.SUPERSEDED.value))
+        ids, args = raw.in_list("id", batch)
+        raw.execute(f"UPDATE protocols SET status = ? WHERE {ids}",
+                    [ProtocolStatus.SUPERSEDED.value, *args])
     for batch in batched(total_rows(delta), batch_size):
         add_to_totals(session, batch)
 
 
-def _reserve_ids(session: Session, count: int) -> list[int]:
-    """Ids for new protocols on SQLite: after the largest (the write lock is held from BEGIN
-    IMMEDIATE). (PostgreSQL's come from its sequence, returned by the insert.)"""
+def _reserve_ids(raw: Raw, count: int) -> list[int]:
+    """Ids for new protocols: on PostgreSQL from its sequence; on SQLite after the largest
+    (the write lock is held from BEGIN IMMEDIATE)."""
     if count == 0:
         return []
-    start = int(session.execute(select(func.coalesce(func.max(Protocol.id), 0))).scalar_one())
+    if raw.postgres:
+        return [r[0] for r in raw.execute(
+            "SELECT nextval(pg_get_serial_sequence('protocols', 'id')) "
+            "FROM generate_series(1, ?)", [count])]
+    start = int(raw.execute("SELECT coalesce(max(id), 0) FROM protocols")[0][0])
     return list(range(start + 1, start + 1 + count))
 
 
@@ -363,25 +374,20 @@ def total_rows(delta: Delta) -> list[dict[str, Any]]:
             for (c, s, lvl, u), values in delta.items() for k, v in values.items() if v != 0]
 
 
-@lru_cache(maxsize=1)
-def _sqlite_totals_upsert() -> Any:
-    """The running-totals upsert for SQLite, built once (building it is not free)."""
-    table = cast(Table, ResultTotal.__table__)
-    keys = ["contest_id", "source", "level", "unit", "key"]
-    lite = sqlite.insert(table)
-    return lite.on_conflict_do_update(index_elements=keys,
-                                      set_={"value": table.c.value + lite.excluded.value})
-
-
 _TOTAL_KEY = ("contest_id", "source", "level", "unit", "key")
+
+_SQLITE_TOTALS_UPSERT = (
+    "INSERT INTO result_totals (contest_id, source, level, unit, key, value) "
+    "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (contest_id, source, level, unit, key) "
+    "DO UPDATE SET value = value + excluded.value")
 
 # PostgreSQL: the whole change in one statement and one round trip (the rows travel as six
 # arrays), where an executemany of the upsert costs a round trip per row.
-_PG_TOTALS_UPSERT = text(
+_PG_TOTALS_UPSERT = (
     "INSERT INTO result_totals (contest_id, source, level, unit, key, value) "
-    "SELECT * FROM unnest(CAST(:contest_id AS integer[]), CAST(:source AS varchar[]), "
-    "CAST(:level AS varchar[]), CAST(:unit AS varchar[]), CAST(:key AS varchar[]), "
-    "CAST(:value AS bigint[])) "
+    "SELECT * FROM unnest(CAST(? AS integer[]), CAST(? AS varchar[]), "
+    "CAST(? AS varchar[]), CAST(? AS varchar[]), CAST(? AS varchar[]), "
+    "CAST(? AS bigint[])) "
     "ON CONFLICT (contest_id, source, level, unit, key) "
     "DO UPDATE SET value = result_totals.value + excluded.value")
 
@@ -397,12 +403,9 @@ def add_to_totals(session: Session, rows: list[dict[str, Any]]) -> None:
         key = tuple(row[k] for k in _TOTAL_KEY)
         merged[key] = merged.get(key, 0) + int(row["value"])
     ordered = sorted(merged.items())
-    if session.get_bind().dialect.name == "postgresql":
-        columns: dict[str, list[Any]] = {k: [key[i] for key, _ in ordered]
-                                         for i, k in enumerate(_TOTAL_KEY)}
-        columns["value"] = [value for _, value in ordered]
-        session.execute(_PG_TOTALS_UPSERT, columns)
+    raw = Raw(session)
+    if raw.postgres:
+        columns = [[key[i] for key, _ in ordered] for i in range(len(_TOTAL_KEY))]
+        raw.execute(_PG_TOTALS_UPSERT, [*columns, [value for _, value in ordered]])
         return
-    session.execute(_sqlite_totals_upsert(),
-                    [dict(zip(_TOTAL_KEY, key, strict=True), value=value)
-                     for key, value in ordered])
+    raw.executemany(_SQLITE_TOTALS_UPSERT, [(*key, value) for key, value in ordered])

@@ -1,0 +1,114 @@
+"""Driver-level statements inside a session's transaction, for the hot paths.
+
+Building, caching and executing a SQLAlchemy statement costs 0.1-0.3 ms of Python, where
+SQLite itself runs a small insert or lookup in about 10 us; a protocol upload runs a dozen
+statements. The few statements on the election-night paths (protocols, identifications,
+the audit chain) are written once here as text and run on the session's own DB-API
+connection, so they share its transaction. Values are converted with SQLAlchemy's own bind
+and result processors for each column's type, so what is stored is exactly what the ORM
+would store and read back. See docs/decisions/0006-results-ingestion-and-totals.md.
+
+Statements are written with ``?`` placeholders (SQLite's style); on PostgreSQL they become
+``%s``. ``in_list`` writes a membership test that suits the dialect.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import Any
+
+from sqlalchemy import Table
+from sqlalchemy.engine import Dialect
+from sqlalchemy.orm import Session
+
+_PG_TEXT: dict[str, str] = {}
+
+
+class Raw:
+    """The DB-API cursor of a session's current transaction (one is begun if none is)."""
+
+    def __init__(self, session: Session) -> None:
+        if session.new or session.dirty or session.deleted:
+            session.flush()  # what the ORM holds pending is visible to these statements too
+        connection = session.connection()
+        self.dialect: Dialect = connection.dialect
+        self.postgres = self.dialect.name == "postgresql"
+        self.cursor: Any = connection.connection.driver_connection.cursor()  # type: ignore[union-attr]
+
+    def sql(self, text: str) -> str:
+        """The statement in this driver's placeholder style."""
+        if not self.postgres:
+            return text
+        converted = _PG_TEXT.get(text)
+        if converted is None:
+            converted = _PG_TEXT[text] = text.replace("?", "%s")
+        return converted
+
+    def execute(self, text: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+        """Run one statement; return its rows (none for a statement without a result)."""
+        self.cursor.execute(self.sql(text), params)
+        if self.cursor.description is None:
+            return []
+        return list(self.cursor.fetchall())
+
+    def executemany(self, text: str, rows: Sequence[Sequence[Any]]) -> None:
+        """Run one statement for each row (nothing when there are none)."""
+        if rows:
+            self.cursor.executemany(self.sql(text), rows)
+
+    def in_list(self, column: str, values: Sequence[Any]) -> tuple[str, list[Any]]:
+        """``column IN (...)`` for ``values`` as a condition and its parameters (on
+        PostgreSQL one array parameter, so the statement text does not vary with the
+        count)."""
+        if self.postgres:
+            return f"{column} = ANY(?)", [list(values)]
+        return f"{column} IN ({','.join('?' * len(values))})", list(values)
+
+
+Processor = Callable[[Any], Any] | None
+
+
+class TableRows:
+    """Rows of one table as the driver takes and gives them: an INSERT of the named columns
+    with each value put through its column type's bind processor, and result processors for
+    reading columns back."""
+
+    def __init__(self, table: Table, columns: Sequence[str]) -> None:
+        self.table = table
+        self.columns = tuple(columns)
+        self._by_dialect: dict[str, tuple[str, list[Processor]]] = {}
+
+    def _for(self, raw: Raw) -> tuple[str, list[Processor]]:
+        name = raw.dialect.name
+        if name not in self._by_dialect:
+            processors: list[Processor] = []
+            for column in self.columns:
+                impl = self.table.c[column].type.dialect_impl(raw.dialect)
+                processors.append(impl.bind_processor(raw.dialect))
+            sql = (f"INSERT INTO {self.table.name} ({', '.join(self.columns)}) "
+                   f"VALUES ({', '.join('?' * len(self.columns))})")
+            self._by_dialect[name] = (sql, processors)
+        return self._by_dialect[name]
+
+    def insert(self, raw: Raw, rows: Iterable[Mapping[str, Any]]) -> None:
+        """Insert ``rows`` (mappings holding every named column) with one executemany."""
+        sql, processors = self._for(raw)
+        encoded = [tuple(value if process is None or value is None else process(value)
+                         for process, value in zip(processors,
+                                                   (row[c] for c in self.columns),
+                                                   strict=True))
+                   for row in rows]
+        raw.executemany(sql, encoded)
+
+
+_READERS: dict[tuple[str, str, str], Processor] = {}
+
+
+def reader(raw: Raw, table: Table, column: str) -> Processor:
+    """The result processor of ``table.column`` on this dialect (None: taken as it comes)."""
+    key = (raw.dialect.name, table.name, column)
+    if key not in _READERS:
+        column_type = table.c[column].type
+        impl = column_type.dialect_impl(raw.dialect)
+        _READERS[key] = impl.result_processor(raw.dialect, None)
+    return _READERS[key]
