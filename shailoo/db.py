@@ -6,7 +6,7 @@ import fcntl
 import json
 import os
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import ExitStack, contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
@@ -168,6 +168,19 @@ def unit_of_work(session: Session) -> Iterator[Session]:
             raise
         finally:
             session.info["uow_depth"] = depth
+
+
+@contextmanager
+def session_scope(factory: Callable[[], Session]) -> Iterator[Session]:
+    """A session from ``factory`` for one piece of work, closed afterwards, unless the factory
+    hands out a session that must stay open (``session.info["keep_open"]``: the tests' shared
+    session)."""
+    session = factory()
+    try:
+        yield session
+    finally:
+        if not session.info.get("keep_open"):
+            session.close()
 
 
 def alembic_config(url: str) -> Any:

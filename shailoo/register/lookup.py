@@ -17,6 +17,7 @@ from typing import Any
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
+from shailoo.db import session_scope
 from shailoo.elections import service as elections
 from shailoo.geography import service as geography
 from shailoo.kit.ratelimit import RateLimiter
@@ -221,12 +222,8 @@ def public_where_to_vote_with(session_factory: Callable[[], Session], directory:
     """:func:`public_where_to_vote`, opening a session only when the lookup needs one."""
     if not directory.needs_session():
         return public_where_to_vote(None, directory, pin, today)
-    session = session_factory()
-    try:
+    with session_scope(session_factory) as session:
         return public_where_to_vote(session, directory, pin, today)
-    finally:
-        if not session.info.get("keep_open"):
-            session.close()
 
 
 def _fetch(session: Session | None, directory: Directory, sql: str,

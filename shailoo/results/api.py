@@ -11,6 +11,7 @@ from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
 from shailoo.auth.rules import Permission
+from shailoo.db import session_scope
 from shailoo.errors import ShailooError
 from shailoo.geography import service as geography
 from shailoo.results import reports, service
@@ -49,12 +50,8 @@ async def submit_protocol(protocol: ProtocolIn, request: Request,
     if protocol.source is Source.SCANNER:
         outcome = await _batcher(request).submit(protocol, None)  # the signature decides
     else:
-        session = request.app.state.session_factory()
-        try:
+        with session_scope(request.app.state.session_factory) as session:
             principal = guard.check(geography.station_path(session, protocol.station))
-        finally:
-            if not session.info.get("keep_open"):
-                session.close()
         outcome = await _batcher(request).submit(protocol, principal.label)
     return Response(outcome.model_dump_json(), media_type="application/json")
 

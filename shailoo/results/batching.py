@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
+from shailoo.db import session_scope
 from shailoo.errors import ShailooError
 from shailoo.results import service
 from shailoo.results.schemas import ProtocolIn, SubmitOutcome
@@ -63,10 +64,6 @@ class ProtocolBatcher:
                     item.future.set_result(answer)
 
     def _write(self, group: list[_Pending]) -> list[SubmitOutcome | ShailooError]:
-        session = self.session_factory()
-        try:
+        with session_scope(self.session_factory) as session:
             return service.submit_batch(session, [(g.protocol, g.actor) for g in group],
                                         self.ballots)
-        finally:
-            if not session.info.get("keep_open"):
-                session.close()

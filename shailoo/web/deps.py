@@ -10,28 +10,28 @@ from sqlalchemy.orm import Session
 
 from shailoo.auth import service as auth
 from shailoo.auth.rules import Permission
+from shailoo.db import session_scope
 from shailoo.types import GeoPath
 
 
 async def get_session(request: Request) -> AsyncIterator[Session]:
     """One session per request, closed afterwards (made on the event loop: no thread hop)."""
-    session: Session = request.app.state.session_factory()
-    try:
+    with session_scope(request.app.state.session_factory) as session:
         yield session
-    finally:
-        if not session.info.get("keep_open"):
-            session.close()
 
 
-async def current_principal(request: Request, session: Session = Depends(get_session)
-                            ) -> auth.Principal | None:
-    """The bearer token's user, else the signed-in user of the session cookie, else None."""
+async def current_principal(request: Request) -> auth.Principal | None:
+    """The bearer token's user, else the signed-in user of the session cookie, else None.
+    A session of its own is opened only when there is someone to look up: a device's upload
+    (no token, no cookie) costs no session."""
     header = request.headers.get("authorization", "")
     if header.lower().startswith("bearer "):
-        return auth.principal_from_token(session, header[7:].strip())
+        with session_scope(request.app.state.session_factory) as session:
+            return auth.principal_from_token(session, header[7:].strip())
     user_id = request.session.get("uid")
     if isinstance(user_id, int):
-        return auth.get_principal(session, user_id)
+        with session_scope(request.app.state.session_factory) as session:
+            return auth.get_principal(session, user_id)
     return None
 
 

@@ -21,11 +21,15 @@ from shailoo.results import api as results_api
 from shailoo.results import pages as results_pages
 from shailoo.web import pages as web_pages
 
-ROUTERS = (web_pages.router, auth_pages.router, auth_api.router, audit_api.router,
-           geography_pages.router, geography_api.router, elections_pages.router,
-           elections_api.router, candidates_api.router, results_api.router, results_pages.router,
-           polling_api.router, polling_api.polling_router, polling_pages.router,
-           register_api.router, register_pages.router, biometrics_api.router)
+# The election-night APIs come first: a request is matched against the routes in this order,
+# and each route passed costs a regular-expression match (prefixes are disjoint, so the order
+# changes nothing else).
+ROUTERS = (results_api.router, polling_api.router, polling_api.polling_router,
+           biometrics_api.router, web_pages.router, auth_pages.router, auth_api.router,
+           audit_api.router, geography_pages.router, geography_api.router,
+           elections_pages.router, elections_api.router, candidates_api.router,
+           results_pages.router, polling_pages.router, register_api.router,
+           register_pages.router)
 
 
 def include_routers(app: FastAPI) -> None:
