@@ -183,11 +183,13 @@ def device_keys(session: Session, device_ids: list[str]) -> dict[str, DeviceKey]
 def verify_upload(session: Session, device_id: str, kind: str, station_code: str,
                   document: dict[str, Any], signature: str,
                   known: dict[str, DeviceKey] | None = None,
-                  operator_needed: bool = False) -> DeviceKey:
+                  operator_needed: bool = False, valid_under: str | None = None) -> DeviceKey:
     """Check that an active device of this kind, registered to this station (and, with
     ``operator_needed``, worked by a certified operator on duty) signed the document; return
     the device. Refusals name the reason. ``known`` holds devices already read (for a group
-    of uploads)."""
+    of uploads); ``valid_under``: a public key (hex) the signature was already found valid
+    under, before the write began (see :func:`signature_valid_under`): when it is still the
+    device's key the signature is not checked again."""
     device = (known if known is not None else device_keys(session, [device_id])).get(device_id)
     if device is None:
         raise Forbidden("polling.unknown_device", f"device {device_id!r} is not registered")
@@ -200,13 +202,29 @@ def verify_upload(session: Session, device_id: str, kind: str, station_code: str
         raise Forbidden("polling.station_mismatch",
                         f"device {device_id!r} belongs to station {device.station_code}, "
                         f"not {station_code}")
-    if not signature_valid(device.public_key, document, signature):
+    if valid_under != device.public_key and \
+            not signature_valid(device.public_key, document, signature):
         raise Forbidden("polling.bad_signature",
                         f"the signature does not match device {device_id!r}'s key")
     if operator_needed and not device.operator_certified:
         raise Forbidden("polling.no_operator_on_duty",
                         f"device {device_id!r} has no certified operator on duty")
     return device
+
+
+def signature_valid_under(session: Session, uploads: list[tuple[str, dict[str, Any], str]]
+                          ) -> list[str | None]:
+    """For (device id, document, signature) uploads: the registered key (hex) each signature
+    is valid under, else None. Pure checking with one read, meant to run before a writer's
+    turn so that the turn itself need not verify: :func:`verify_upload` given the key back
+    checks the device again (revoked, moved, re-keyed) inside the transaction."""
+    devices = device_keys(session, [device_id for device_id, _doc, _sig in uploads])
+    out: list[str | None] = []
+    for device_id, document, signature in uploads:
+        device = devices.get(device_id)
+        valid = device is not None and signature_valid(device.public_key, document, signature)
+        out.append(device.public_key if valid and device is not None else None)
+    return out
 
 
 def audit_refusal(session: Session, device_id: str, station_code: str, refusal: Forbidden,

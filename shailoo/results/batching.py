@@ -64,6 +64,7 @@ class ProtocolBatcher:
                     item.future.set_result(answer)
 
     def _write(self, group: list[_Pending]) -> list[SubmitOutcome | ShailooError]:
+        items = [(g.protocol, g.actor) for g in group]
         with session_scope(self.session_factory) as session:
-            return service.submit_batch(session, [(g.protocol, g.actor) for g in group],
-                                        self.ballots)
+            checked = service.precheck(session, items)  # before the writers' turn
+            return service.submit_batch(session, items, self.ballots, checked)

@@ -183,9 +183,11 @@ class Engine:
             self.latest[key] = _one_latest(self.session, key)
         return self.latest[key]
 
-    def prepare(self, protocol: ProtocolIn, actor: str, now: datetime) -> Prepared:
+    def prepare(self, protocol: ProtocolIn, actor: str, now: datetime,
+                digest: str | None = None) -> Prepared:
         """Validate and check a protocol against what is stored; raise ShailooError when it is
-        refused. A protocol equal to the latest version is a duplicate."""
+        refused. A protocol equal to the latest version is a duplicate. ``digest``: its
+        :func:`content_hash` when already worked out."""
         facts = self._contest(protocol.contest_id)
         if facts.status not in COUNTING_STATUSES:
             raise RuleViolation("results.election_not_counting",
@@ -195,7 +197,7 @@ class Engine:
         path, kind = self._station(protocol.station)
         _check_station_in_contest(facts, protocol.station, path, kind)
         key: Key = (facts.contest_id, protocol.station, protocol.source.value)
-        digest = content_hash(protocol)
+        digest = digest or content_hash(protocol)
         latest = self._latest(key)
         if latest is not None and latest.content_hash == digest:
             return Prepared(latest.row, [], None, duplicate_of=latest)

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from shailoo.candidates import service as candidates
 from shailoo.elections import service as elections
 from shailoo.elections.rules import ElectionStatus
-from shailoo.errors import RuleViolation
+from shailoo.errors import Forbidden, RuleViolation
 from shailoo.polling.signing import sign
 from shailoo.results import ingest, reports, service
 from shailoo.results.rules import CheckKind, ControlCheck, ProtocolStatus, Source
@@ -227,3 +227,54 @@ def test_reading_without_transaction_autocommits_on_postgresql_only_and_is_reset
 
 def _body(p):
     return p.model_dump(mode="json", exclude_none=True)
+
+
+def test_precheck_finds_the_key_of_a_good_signature_only(session, counting):
+    good = _scanner(counting)
+    forged = good.model_copy(update={"signature": "0" * 128})
+    manual = protocol(counting.list_contest)
+    checks = service.precheck(session, [(good, None), (forged, None), (manual, "user:tec")])
+    assert checks[0].signed_with is not None
+    assert checks[1].signed_with is None
+    assert checks[2].signed_with is None
+    assert [c.content_hash for c in checks] == [ingest.content_hash(p)
+                                                for p in (good, forged, manual)]
+
+
+def test_a_prechecked_signature_is_not_verified_again(session, counting, monkeypatch):
+    from shailoo.polling import service as polling
+
+    upload = _scanner(counting)
+    checks = service.precheck(session, [(upload, None)])
+    calls: list[str] = []
+    real = polling.signature_valid
+    monkeypatch.setattr(polling, "signature_valid",
+                        lambda *a: calls.append("verify") or real(*a))
+    (outcome,) = service.submit_batch(session, [(upload, None)], None, checks)
+    assert outcome.status is ProtocolStatus.ACCEPTED
+    assert calls == []
+
+
+def test_a_device_rekeyed_after_the_precheck_is_verified_again(session, counting):
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    from shailoo.polling.models import Device
+    from shailoo.polling.signing import public_key_hex
+
+    upload = _scanner(counting)
+    checks = service.precheck(session, [(upload, None)])
+    device = session.get(Device, "abb-1001")
+    device.public_key = public_key_hex(Ed25519PrivateKey.generate())
+    session.flush()
+    (answer,) = service.submit_batch(session, [(upload, None)], None, checks)
+    assert isinstance(answer, Forbidden) and answer.code == "polling.bad_signature"
+
+
+def test_a_device_revoked_after_the_precheck_is_refused(session, counting):
+    from shailoo.polling import service as polling
+
+    upload = _scanner(counting)
+    checks = service.precheck(session, [(upload, None)])
+    polling.revoke_device(session, "test", "abb-1001", "stolen")
+    (answer,) = service.submit_batch(session, [(upload, None)], None, checks)
+    assert isinstance(answer, Forbidden) and answer.code == "polling.device_revoked"
