@@ -10,6 +10,7 @@ ballot and the station map a single time.
 
 from __future__ import annotations
 
+import json
 from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -52,15 +53,11 @@ Delta = defaultdict[tuple[int, str, str, str], defaultdict[str, int]]
 
 @lru_cache(maxsize=64)
 def _parse_checks(payload: str) -> tuple[ControlCheck, ...]:
-    import json
-
     return tuple(ControlCheck.model_validate(c) for c in json.loads(payload))
 
 
 def election_checks(session: Session, election_id: int) -> tuple[ControlCheck, ...]:
     """The election's control checks (the defaults unless configured)."""
-    import json
-
     raw = Raw(session)
     rows = raw.execute("SELECT checks FROM result_settings WHERE election_id = ?",
                        [election_id])
@@ -383,13 +380,12 @@ _SQLITE_TOTALS_UPSERT = (
     "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (contest_id, source, level, unit, key) "
     "DO UPDATE SET value = value + excluded.value")
 
-# PostgreSQL: the whole change in one statement and one round trip (the rows travel as six
-# arrays), where an executemany of the upsert costs a round trip per row.
+# PostgreSQL: the whole change in one statement and one round trip (the rows travel as one
+# JSON document), where an executemany of the upsert costs the server a statement per row.
 _PG_TOTALS_UPSERT = (
     "INSERT INTO result_totals (contest_id, source, level, unit, key, value) "
-    "SELECT * FROM unnest(CAST(? AS integer[]), CAST(? AS varchar[]), "
-    "CAST(? AS varchar[]), CAST(? AS varchar[]), CAST(? AS varchar[]), "
-    "CAST(? AS bigint[])) "
+    "SELECT contest_id, source, level, unit, key, value "
+    "FROM json_populate_recordset(NULL::result_totals, CAST(? AS json)) "
     "ON CONFLICT (contest_id, source, level, unit, key) "
     "DO UPDATE SET value = result_totals.value + excluded.value")
 
@@ -407,7 +403,8 @@ def add_to_totals(session: Session, rows: list[dict[str, Any]]) -> None:
     ordered = sorted(merged.items())
     raw = Raw(session)
     if raw.postgres:
-        columns = [[key[i] for key, _ in ordered] for i in range(len(_TOTAL_KEY))]
-        raw.execute(_PG_TOTALS_UPSERT, [*columns, [value for _, value in ordered]])
+        raw.execute(_PG_TOTALS_UPSERT, [json.dumps(
+            [dict(zip(_TOTAL_KEY, key, strict=True), value=value) for key, value in ordered],
+            ensure_ascii=False)])
         return
     raw.executemany(_SQLITE_TOTALS_UPSERT, [(*key, value) for key, value in ordered])

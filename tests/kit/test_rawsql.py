@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import cast
 
+import pytest
 from sqlalchemy import Table, select
 from sqlalchemy.orm import Session
 
@@ -62,3 +63,9 @@ def test_nothing_to_insert_runs_nothing(session: Session) -> None:
     raw = Raw(session)
     raw.executemany("INSERT INTO no_such_table VALUES (?)", [])  # not sent at all
     assert raw.execute("SELECT count(*) FROM audit_records WHERE seq >= 900000")[0][0] == 0
+
+
+def test_a_naive_timestamp_is_refused_as_the_orm_refuses_it(session: Session) -> None:
+    row = _row(900_020, {}) | {"at": datetime(2026, 11, 27, 5, 6, 7)}
+    with pytest.raises(ValueError, match="naive datetime"):
+        RECORDS.insert(Raw(session), [row])
