@@ -142,6 +142,12 @@ def _writer_turn(engine: Engine) -> Iterator[None]:
         os.close(handle)  # releases the lock
 
 
+def writers_take_turns(session: Session) -> bool:
+    """True on SQLite, where one writer at a time holds the database (see
+    :func:`_writer_turn`); PostgreSQL's writers run side by side."""
+    return isinstance(session.bind, Engine) and session.bind.dialect.name == "sqlite"
+
+
 @contextmanager
 def unit_of_work(session: Session) -> Iterator[Session]:
     """Run one use case in one transaction: commit on success, roll back on any error.
@@ -152,9 +158,8 @@ def unit_of_work(session: Session) -> Iterator[Session]:
     """
     depth: int = session.info.get("uow_depth", 0)
     with ExitStack() as turn:
-        if depth == 0 and isinstance(session.bind, Engine) and \
-                session.bind.dialect.name == "sqlite":
-            turn.enter_context(_writer_turn(session.bind))
+        if depth == 0 and writers_take_turns(session):
+            turn.enter_context(_writer_turn(cast(Engine, session.bind)))
             _begin_immediate(session)
         session.info["uow_depth"] = depth + 1
         try:

@@ -17,8 +17,10 @@ from shailoo.db import (
     make_engine,
     make_session_factory,
     pending_migrations,
+    session_scope,
     unit_of_work,
     upgrade,
+    writers_take_turns,
 )
 from shailoo.errors import RuleViolation
 
@@ -177,3 +179,27 @@ def test_session_factory_keeps_objects_readable_after_commit(database_url):
             s.close()
     finally:
         engine.dispose()
+
+
+def test_only_sqlite_writers_take_turns(engine):
+    from tests.conftest import is_postgres
+
+    with Session(bind=engine) as session:
+        assert writers_take_turns(session) is not is_postgres()
+
+
+def test_session_scope_closes_unless_the_session_must_stay_open(engine):
+    opened: list[Session] = []
+
+    def factory() -> Session:
+        opened.append(Session(bind=engine))
+        return opened[-1]
+
+    with session_scope(factory) as session:
+        session.execute(text("SELECT 1"))
+    assert not session.in_transaction()
+    with session_scope(factory) as kept:
+        kept.info["keep_open"] = True
+        kept.execute(text("SELECT 1"))
+    assert kept.in_transaction()
+    kept.close()

@@ -51,8 +51,8 @@ def record_many(session: Session, entries: list[Entry]) -> list[int]:
     lock = " FOR UPDATE" if raw.postgres else ""
     head = raw.execute("SELECT seq, record_hash FROM audit_head WHERE id = 1" + lock)
     if not head:
-        raw.execute("INSERT INTO audit_head (id, seq, record_hash) VALUES (1, 0, ?)",
-                    [GENESIS_HASH])
+        raw.send("INSERT INTO audit_head (id, seq, record_hash) VALUES (1, 0, ?)",
+                 [GENESIS_HASH])
         seq, prev_hash = 0, GENESIS_HASH
     else:
         seq, prev_hash = head[0]
@@ -69,7 +69,7 @@ def record_many(session: Session, entries: list[Entry]) -> list[int]:
                      "record_hash": rhash})
         prev_hash = rhash
     _RECORD_ROWS.insert(raw, rows)
-    raw.execute("UPDATE audit_head SET seq = ?, record_hash = ? WHERE id = 1", [seq, prev_hash])
+    raw.send("UPDATE audit_head SET seq = ?, record_hash = ? WHERE id = 1", [seq, prev_hash])
     return [r["seq"] for r in rows]
 
 

@@ -16,8 +16,9 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from contextlib import AbstractContextManager, nullcontext
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import Table
 from sqlalchemy.engine import Dialect
@@ -47,11 +48,23 @@ class Raw:
         return converted
 
     def execute(self, text: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
-        """Run one statement; return its rows (none for a statement without a result)."""
+        """Run a query and return its rows."""
         self.cursor.execute(self.sql(text), params)
-        if self.cursor.description is None:
-            return []
         return list(self.cursor.fetchall())
+
+    def send(self, text: str, params: Sequence[Any] = ()) -> None:
+        """Run a statement that returns no rows (inside :meth:`together`, on PostgreSQL, it
+        is only queued)."""
+        self.cursor.execute(self.sql(text), params)
+
+    def together(self) -> AbstractContextManager[Any]:
+        """A block whose statements travel together: on PostgreSQL in psycopg's pipeline
+        mode, where a statement that returns no rows is queued and all queued are sent at
+        the next query or at the end of the block (one round trip instead of one each); an
+        error surfaces there. On SQLite, an ordinary block."""
+        if self.postgres:
+            return cast(AbstractContextManager[Any], self.cursor.connection.pipeline())
+        return nullcontext()
 
     def executemany(self, text: str, rows: Sequence[Sequence[Any]]) -> None:
         """Run one statement for each row (nothing when there are none)."""
@@ -101,9 +114,9 @@ class TableRows:
                                   default=_json_default, ensure_ascii=False)
             if document != "[]":
                 columns = ", ".join(self.columns)
-                raw.execute(f"INSERT INTO {self.table.name} ({columns}) SELECT {columns} "
-                            f"FROM json_populate_recordset(NULL::{self.table.name}, "
-                            "CAST(? AS json))", [document])
+                raw.send(f"INSERT INTO {self.table.name} ({columns}) SELECT {columns} "
+                         f"FROM json_populate_recordset(NULL::{self.table.name}, "
+                         "CAST(? AS json))", [document])
             return
         sql, processors = self._for(raw)
         encoded = [tuple(value if process is None or value is None else process(value)

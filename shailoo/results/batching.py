@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
-from shailoo.db import session_scope
+from shailoo.db import session_scope, writers_take_turns
 from shailoo.errors import ShailooError
 from shailoo.results import service
 from shailoo.results.schemas import ProtocolIn, SubmitOutcome
@@ -66,5 +66,6 @@ class ProtocolBatcher:
     def _write(self, group: list[_Pending]) -> list[SubmitOutcome | ShailooError]:
         items = [(g.protocol, g.actor) for g in group]
         with session_scope(self.session_factory) as session:
-            checked = service.precheck(session, items)  # before the writers' turn
+            # where writers take turns, what needs no lock is done before this one's turn
+            checked = service.precheck(session, items) if writers_take_turns(session) else None
             return service.submit_batch(session, items, self.ballots, checked)

@@ -348,8 +348,8 @@ def write(session: Session, prepared: list[Prepared], now: datetime,
         _TRANSITION_ROWS.insert(raw, batch)
     for batch in batched(old_ids, batch_size):
         ids, args = raw.in_list("id", batch)
-        raw.execute(f"UPDATE protocols SET status = ? WHERE {ids}",
-                    [ProtocolStatus.SUPERSEDED.value, *args])
+        raw.send(f"UPDATE protocols SET status = ? WHERE {ids}",
+                 [ProtocolStatus.SUPERSEDED.value, *args])
     for batch in batched(total_rows(delta), batch_size):
         add_to_totals(session, batch)
 
@@ -403,7 +403,7 @@ def add_to_totals(session: Session, rows: list[dict[str, Any]]) -> None:
     ordered = sorted(merged.items())
     raw = Raw(session)
     if raw.postgres:
-        raw.execute(_PG_TOTALS_UPSERT, [json.dumps(
+        raw.send(_PG_TOTALS_UPSERT, [json.dumps(
             [dict(zip(_TOTAL_KEY, key, strict=True), value=value) for key, value in ordered],
             ensure_ascii=False)])
         return

@@ -19,6 +19,7 @@ from shailoo.geography import service as geography
 from shailoo.kit.clock import utcnow
 from shailoo.kit.hashing import digest
 from shailoo.kit.importing import ImportRejected, ImportReport, RowError
+from shailoo.kit.rawsql import Raw
 from shailoo.polling import service as polling
 from shailoo.results import ingest
 from shailoo.results.ingest import ABROAD_UNIT, STATIONS_KEY
@@ -150,8 +151,9 @@ def submit_batch(session: Session, items: list[tuple[ProtocolIn, str | None]],
             answers.append(ready)  # a duplicate may repeat one of this very batch
             if ready.duplicate_of is None:
                 prepared.append(ready)
-        ingest.write(session, prepared, now)
-        audit.record_many(session, [_received(p) for p in prepared] + refused)
+        with Raw(session).together():  # PostgreSQL: the writes in three round trips
+            ingest.write(session, prepared, now)
+            audit.record_many(session, [_received(p) for p in prepared] + refused)
     return [_batch_answer(a) for a in answers]
 
 

@@ -69,3 +69,26 @@ def test_a_naive_timestamp_is_refused_as_the_orm_refuses_it(session: Session) ->
     row = _row(900_020, {}) | {"at": datetime(2026, 11, 27, 5, 6, 7)}
     with pytest.raises(ValueError, match="naive datetime"):
         RECORDS.insert(Raw(session), [row])
+
+
+def test_statements_sent_together_are_written_and_a_query_sees_them(session: Session) -> None:
+    raw = Raw(session)
+    with raw.together():
+        RECORDS.insert(raw, [_row(900_040, {})])
+        RECORDS.insert(raw, [_row(900_041, {})])
+        rows = raw.execute("SELECT seq FROM audit_records WHERE seq >= ? ORDER BY seq",
+                           [900_040])
+        RECORDS.insert(raw, [_row(900_042, {})])
+    assert rows == [(900_040,), (900_041,)]
+    assert session.get(AuditRecord, 900_042) is not None
+
+
+def test_an_error_among_statements_sent_together_surfaces_and_rolls_back(
+        session: Session) -> None:
+    raw = Raw(session)
+    with pytest.raises(Exception) as refused, raw.together():  # the driver's own class
+        RECORDS.insert(raw, [_row(900_030, {})])
+        RECORDS.insert(raw, [_row(900_030, {})])  # the same sequence number again
+    assert type(refused.value).__name__ in {"IntegrityError", "UniqueViolation"}
+    session.rollback()
+    assert session.get(AuditRecord, 900_030) is None
