@@ -128,6 +128,9 @@ def _wrk(base: str, bodies: list[dict[str, Any]], connections: int,
     elapsed = time.perf_counter() - started
     latency = " ".join(line.strip() for line in out.splitlines()
                        if line.strip().startswith(("50%", "99%")))
+    refused = [line.strip() for line in out.splitlines() if "Non-2xx" in line]
+    if refused:
+        latency += f"; {refused[0]}"
     return elapsed, latency
 
 

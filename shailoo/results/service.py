@@ -3,7 +3,6 @@ running totals per level, quarantine and accept, and read results for publicatio
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -269,13 +268,21 @@ def public_totals(session: Session, contest_id: int, source: Source, level: str 
     if level == "tec":
         return {tec: figures for (_source, tec, _region), figures in
                 _counted_sums(session, contest_id, source).items()}
-    rows = session.execute(select(ResultTotal.unit, ResultTotal.key, ResultTotal.value).where(
-        ResultTotal.contest_id == contest_id, ResultTotal.source == source.value,
-        ResultTotal.level == level))
-    totals: dict[str, dict[str, int]] = defaultdict(dict)
-    for unit, key, value in rows:
-        totals[unit][key] = int(value)
-    return dict(totals)
+    return _running_totals(session, contest_id, source, [level])[level]
+
+
+def _running_totals(session: Session, contest_id: int, source: Source, levels: list[str]
+                    ) -> dict[str, dict[str, dict[str, int]]]:
+    """The running totals of the given levels (contest, region): {level: {unit: {key:
+    value}}}, in one driver-level query (every results page and API answer asks)."""
+    raw = Raw(session)
+    wanted, args = raw.in_list("level", levels)
+    found: dict[str, dict[str, dict[str, int]]] = {level: {} for level in levels}
+    for level, unit, key, value in raw.execute(
+            "SELECT level, unit, key, value FROM result_totals WHERE contest_id = ? AND "
+            f"source = ? AND {wanted}", [contest_id, source.value, *args]):
+        found[level].setdefault(unit, {})[key] = int(value)
+    return found
 
 
 def public_totals_at(session: Session, contest_id: int, source: Source,
@@ -285,15 +292,8 @@ def public_totals_at(session: Session, contest_id: int, source: Source,
     wanted = list(dict.fromkeys(levels))
     found: dict[str, dict[str, dict[str, int]]] = {level: {} for level in wanted}
     running = [level for level in wanted if level != "tec"]
-    if len(running) == 1:
-        found[running[0]] = public_totals(session, contest_id, source, running[0])
-    elif running:
-        rows = session.execute(select(ResultTotal.level, ResultTotal.unit, ResultTotal.key,
-                                      ResultTotal.value).where(
-            ResultTotal.contest_id == contest_id, ResultTotal.source == source.value,
-            ResultTotal.level.in_(running)))
-        for level, unit, key, value in rows:
-            found[level].setdefault(unit, {})[key] = int(value)
+    if running:
+        found.update(_running_totals(session, contest_id, source, running))
     if "tec" in found:
         found["tec"] = public_totals(session, contest_id, source, "tec")
     return found
