@@ -80,7 +80,11 @@ class ContestReport:
             "outcome": self.outcome, "breakdown": self.breakdown}
 
 
-FACTS_TTL_SECONDS = 1.0  # how stale a cached contest, election or station count may be
+FACTS_TTL_SECONDS = 1.0  # how stale a cached contest or election (its status) may be
+# How stale the number of stations expected per unit may be: counting them is the dearest
+# read of a results answer (a GROUP BY over every station), and stations are not added or
+# moved on election night; a change shows in the progress figures within this.
+STATIONS_TTL_SECONDS = 30.0
 
 
 @dataclass
@@ -89,15 +93,17 @@ class _Facts:
     election: ElectionOut
     expected: Counter[tuple[str, str]]
     read_at: float
+    counted_at: float  # when ``expected`` was counted
 
 
 class ReportCache:
     """What the public results API reads for every answer but rarely changes, kept per
     process. Ballots: a ballot can be set only once, so a contest's ballot, once it has
     lines, is what every later read would return (a contest without a ballot yet is not
-    kept). A contest with its election and the number of stations expected per unit: kept for
-    ``FACTS_TTL_SECONDS`` (a status change or a new station shows within that). The running
-    totals are never cached: they are read for every answer."""
+    kept). A contest with its election: kept for ``FACTS_TTL_SECONDS`` (a status change shows
+    within that); the number of stations expected per unit for ``STATIONS_TTL_SECONDS``, or
+    until the contest's district or abroad rule changes. The running totals are never
+    cached: they are read for every answer."""
 
     def __init__(self) -> None:
         self.ballots: dict[int, list[ChoiceOut]] = {}
@@ -117,16 +123,27 @@ class ReportCache:
         """The contest, its election and the stations expected per (level, unit), read at
         most once per ``FACTS_TTL_SECONDS``."""
         hit = self.facts.get(contest_id)
-        if hit is None or time.monotonic() - hit.read_at >= FACTS_TTL_SECONDS:
+        now = time.monotonic()
+        if hit is None or now - hit.read_at >= FACTS_TTL_SECONDS:
             contest, election = elections.public_get_contest(session, contest_id)
-            hit = _Facts(contest, election, expected_stations(session, contest, election),
-                         time.monotonic())
+            if hit is None or now - hit.counted_at >= STATIONS_TTL_SECONDS or \
+                    _station_rule(contest, election) != _station_rule(hit.contest, hit.election):
+                hit = _Facts(contest, election, expected_stations(session, contest, election),
+                             now, now)
+            else:
+                hit = _Facts(contest, election, hit.expected, now, hit.counted_at)
             self.facts[contest_id] = hit
         return hit.contest, hit.election, hit.expected
 
 
 def _decimal(value: Fraction | None) -> str | None:
     return None if value is None else f"{float(value):.4f}"
+
+
+def _station_rule(contest: ContestOut, election: ElectionOut) -> tuple[Any, ...]:
+    """What decides which stations vote in a contest (besides the stations themselves)."""
+    abroad_votes = election.system.list_tier.abroad_votes if election.system.list_tier else True
+    return contest.kind, contest.district_id, abroad_votes
 
 
 def expected_stations(session: Session, contest: ContestOut, election: ElectionOut

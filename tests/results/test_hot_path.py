@@ -132,6 +132,24 @@ def test_contest_facts_are_kept_a_moment_but_totals_never(session, counting, mon
     assert later.election.status is ElectionStatus.CERTIFIED
 
 
+def test_station_counts_are_kept_longer_than_the_contest(session, counting, monkeypatch):
+    cache = reports.ReportCache()
+    first = reports.public_contest_report(session, counting.list_contest, Source.MANUAL,
+                                          cache=cache)
+    counted = []
+    real = reports.expected_stations
+    monkeypatch.setattr(reports, "expected_stations",
+                        lambda s, c, e: counted.append(c.id) or real(s, c, e))
+    monkeypatch.setattr(reports, "FACTS_TTL_SECONDS", 0.0)
+    again = reports.public_contest_report(session, counting.list_contest, Source.MANUAL,
+                                          cache=cache)
+    assert counted == []  # the contest was read again, its stations were not counted again
+    assert again.stations_expected == first.stations_expected
+    monkeypatch.setattr(reports, "STATIONS_TTL_SECONDS", 0.0)
+    reports.public_contest_report(session, counting.list_contest, Source.MANUAL, cache=cache)
+    assert counted == [counting.list_contest]
+
+
 def test_add_to_totals_sums_repeated_figures(session, counting):
     rows = [{"contest_id": counting.list_contest, "source": "manual", "level": "contest",
              "unit": "*", "key": "choice:ala", "value": v} for v in (3, 4)]
