@@ -10,6 +10,7 @@ ballot and the station map a single time.
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections import defaultdict
 from collections.abc import Mapping
@@ -130,16 +131,11 @@ class Engine:
 
     def preload_for(self, protocols: list[ProtocolIn]) -> None:
         """Read the stations and latest versions a group of protocols needs in two queries
-        (instead of two per protocol)."""
-        codes = sorted({p.station for p in protocols})
-        if len(codes) == 1:  # one station: one query (station_paths takes two)
-            try:
-                self.stations = {codes[0]: geography.station_place(self.session, codes[0])}
-            except NotFound:
-                self.stations = {}
-        else:
-            self.stations = geography.station_paths(self.session, codes)
+        (instead of two per protocol), holding their keys first (:func:`hold_keys`)."""
         keys = {(p.contest_id, p.station, p.source.value) for p in protocols}
+        hold_keys(self.session, sorted(keys))
+        self.stations = geography.station_paths(self.session, sorted({p.station
+                                                                      for p in protocols}))
         found = _latest_for(self.session, sorted(keys))
         for key in keys:
             self.latest[key] = found.get(key)
@@ -286,6 +282,22 @@ def _all_latest(session: Session) -> dict[Key, Latest | None]:
     live, live_args = raw.in_list("status", list(LIVE))
     return {(r[1], r[2], r[3]): _as_latest(raw, r)
             for r in raw.execute(_LATEST_SELECT + live, live_args)}
+
+
+def hold_keys(session: Session, keys: list[Key]) -> None:
+    """On PostgreSQL, where writers run side by side, hold a transaction-scoped advisory lock
+    for each contest/station/source, taken in one order: two transactions taking in the same
+    station's protocol at once (a device's retry reaching another server process) then take
+    turns, and the second finds the first's version (a duplicate, or a correction needing a
+    reason) instead of colliding with it on the version number, which would fail its whole
+    group. SQLite's writers take turns anyway. Call before reading the latest versions."""
+    raw = Raw(session)
+    if not raw.postgres or not keys:
+        return
+    locks = sorted({int.from_bytes(hashlib.sha256(f"protocol:{c}:{s}:{src}".encode())
+                                   .digest()[:8], "big", signed=True) for c, s, src in keys})
+    raw.execute("SELECT pg_advisory_xact_lock(k) FROM unnest(CAST(? AS bigint[])) AS t(k)",
+                [locks])
 
 
 def accumulate(delta: Delta, row: Mapping[str, Any], sign: int) -> None:

@@ -296,3 +296,37 @@ def test_a_device_revoked_after_the_precheck_is_refused(session, counting):
     polling.revoke_device(session, "test", "abb-1001", "stolen")
     (answer,) = service.submit_batch(session, [(upload, None)], None, checks)
     assert isinstance(answer, Forbidden) and answer.code == "polling.device_revoked"
+
+
+def test_the_same_protocol_sent_twice_at_once_is_taken_once(fresh_database_url):
+    """Two server processes taking in the same upload at the same moment (a retry): one
+    stores it, the other answers duplicate; neither fails (on PostgreSQL the two
+    transactions run side by side)."""
+    import threading
+
+    from shailoo.db import make_engine, make_session_factory
+    from tests.results.conftest import make_counting
+
+    engine = make_engine(fresh_database_url)
+    factory = make_session_factory(engine)
+    with factory() as session:
+        setup = make_counting(session)
+    upload = _scanner(setup)
+    start = threading.Barrier(2)
+    answers: list[object] = []
+
+    def send() -> None:
+        with factory() as session:
+            start.wait()
+            try:
+                answers.extend(service.submit_batch(session, [(upload, None)]))
+            except Exception as exc:  # the test reports it
+                answers.append(exc)
+
+    threads = [threading.Thread(target=send) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    engine.dispose()
+    assert sorted(getattr(a, "duplicate", a) for a in answers) == [False, True], answers
