@@ -17,7 +17,7 @@ from shailoo.errors import Forbidden, InvalidInput, NotFound, RuleViolation, Sha
 from shailoo.geography import service as geography
 from shailoo.kit.clock import utcnow
 from shailoo.kit.hashing import digest
-from shailoo.kit.importing import ImportRejected, ImportReport, RowError
+from shailoo.kit.importing import ImportRejected, ImportReport, RowError, collector_paused
 from shailoo.kit.rawsql import Raw
 from shailoo.polling import service as polling
 from shailoo.results import ingest
@@ -422,7 +422,7 @@ def submit_many(session: Session, actor: str, items: Iterable[tuple[int, Protoco
     report = ImportReport(source)
     summary = BulkSummary(source)
     now = utcnow()
-    with unit_of_work(session):
+    with collector_paused(), unit_of_work(session):
         engine = ingest.Engine(session, preload=True)
         prepared: list[ingest.Prepared] = []
         for line, protocol in items:

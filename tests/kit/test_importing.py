@@ -186,3 +186,27 @@ def test_write_then_read_round_trips():
     assert report.ok
     assert [r.record for r in records] == [Thing(code="AB", size=1, note="a, b"),
                                            Thing(code="CD", size=2)]
+
+
+def test_the_collector_is_paused_for_a_bulk_load_and_restored():
+    import gc
+
+    from shailoo.kit.importing import collector_paused
+
+    assert gc.isenabled()
+    with collector_paused():
+        assert not gc.isenabled()
+    assert gc.isenabled()
+    try:
+        with collector_paused():
+            raise ValueError("a refused import")
+    except ValueError:
+        pass
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        with collector_paused():
+            pass
+        assert not gc.isenabled()  # left as the caller had it
+    finally:
+        gc.enable()
