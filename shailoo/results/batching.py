@@ -1,6 +1,8 @@
 """Group commit for protocols arriving over the API: concurrent requests are taken in
 together, in one transaction, by one writer per process, so a burst of uploads costs one
-commit per group instead of one per protocol. Each request still gets its own answer."""
+commit per group instead of one per protocol. Each request still gets its own answer; when
+a group's transaction fails (a database error), its uploads are written again one by one, so
+one bad upload costs only its own request."""
 
 from __future__ import annotations
 
@@ -54,14 +56,24 @@ class ProtocolBatcher:
             group, self.pending = self.pending[:MAX_BATCH], self.pending[MAX_BATCH:]
             try:
                 answers = await run_in_threadpool(self._write, group)
-            except Exception as exc:  # the whole group failed: every request hears why
-                for item in group:
-                    if not item.future.done():
-                        item.future.set_exception(exc)
+            except Exception as exc:
+                if len(group) == 1:
+                    _settle(group[0], exc)
+                else:  # the group's transaction failed and wrote nothing: one upload must
+                    await self._one_by_one(group)  # not cost the others theirs
                 continue
             for item, answer in zip(group, answers, strict=True):
-                if not item.future.done():
-                    item.future.set_result(answer)
+                _settle(item, answer)
+
+    async def _one_by_one(self, group: list[_Pending]) -> None:
+        """Write each upload of a failed group in a transaction of its own."""
+        for item in group:
+            try:
+                (answer,) = await run_in_threadpool(self._write, [item])
+            except Exception as exc:  # this one fails alone: its request hears why
+                _settle(item, exc)
+                continue
+            _settle(item, answer)
 
     def _write(self, group: list[_Pending]) -> list[SubmitOutcome | ShailooError]:
         items = [(g.protocol, g.actor) for g in group]
@@ -69,3 +81,13 @@ class ProtocolBatcher:
             # where writers take turns, what needs no lock is done before this one's turn
             checked = service.precheck(session, items) if writers_take_turns(session) else None
             return service.submit_batch(session, items, self.ballots, checked)
+
+
+def _settle(item: _Pending, answer: SubmitOutcome | ShailooError | Exception) -> None:
+    """Give a waiting request its answer (an exception other than a refusal is raised)."""
+    if item.future.done():
+        return
+    if isinstance(answer, Exception) and not isinstance(answer, ShailooError):
+        item.future.set_exception(answer)
+    else:
+        item.future.set_result(answer)
