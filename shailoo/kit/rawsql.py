@@ -31,8 +31,8 @@ class Raw:
     """The DB-API cursor of a session's current transaction (one is begun if none is)."""
 
     def __init__(self, session: Session) -> None:
-        if session.new or session.dirty or session.deleted:
-            session.flush()  # what the ORM holds pending is visible to these statements too
+        session.flush()  # what the ORM holds pending is visible to these statements too
+        # (nothing to do, and cheap, when nothing is pending)
         connection = session.connection()
         self.dialect: Dialect = connection.dialect
         self.postgres = self.dialect.name == "postgresql"
