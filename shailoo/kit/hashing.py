@@ -22,10 +22,15 @@ def _default(value: Any) -> Any:
     raise TypeError(f"not serialisable: {type(value).__name__}")
 
 
+# what json.dumps with these options would build on every call (hashing runs several times
+# for every upload)
+_CANONICAL = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False,
+                              default=_default)
+
+
 def canonical_json(value: Any) -> str:
     """JSON with sorted keys and no insignificant whitespace."""
-    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False,
-                      default=_default)
+    return _CANONICAL.encode(value)
 
 
 def sha256_hex(data: str | bytes) -> str:
