@@ -212,7 +212,7 @@ def contest_facts(session: Session, contest_id: int) -> ContestFacts:
                        contest_id=contest_id)
     election_id, kind, district_id, status, system = rows[0]
     read = reader(raw, cast(Table, Election.__table__), "system")
-    tier = (read(system) if read else system).get("list_tier") or {}
+    tier = read(system).get("list_tier") or {}
     return ContestFacts(contest_id, election_id, ContestKind(kind), district_id,
                         ElectionStatus(status), bool(tier.get("abroad_votes", True)))
 

@@ -135,14 +135,18 @@ def _json_default(value: Any) -> Any:
     raise TypeError(f"not a JSON value: {type(value).__name__}")
 
 
-_READERS: dict[tuple[str, str, str], Processor] = {}
+_READERS: dict[tuple[str, str, str], Callable[[Any], Any]] = {}
 
 
-def reader(raw: Raw, table: Table, column: str) -> Processor:
-    """The result processor of ``table.column`` on this dialect (None: taken as it comes)."""
+def _as_it_comes(value: Any) -> Any:
+    return value
+
+
+def reader(raw: Raw, table: Table, column: str) -> Callable[[Any], Any]:
+    """How a value of ``table.column`` read on this dialect becomes what the ORM would give:
+    its type's result processor (taken as it comes when it has none)."""
     key = (raw.dialect.name, table.name, column)
     if key not in _READERS:
-        column_type = table.c[column].type
-        impl = column_type.dialect_impl(raw.dialect)
-        _READERS[key] = impl.result_processor(raw.dialect, None)
+        impl = table.c[column].type.dialect_impl(raw.dialect)
+        _READERS[key] = impl.result_processor(raw.dialect, None) or _as_it_comes
     return _READERS[key]

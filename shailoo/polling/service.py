@@ -175,8 +175,7 @@ def device_keys(session: Session, device_ids: list[str]) -> dict[str, DeviceKey]
         f"LEFT OUTER JOIN polling_operators o ON o.id = d.operator_id WHERE {wanted}", args)
     until = reader(raw, cast(Table, Operator.__table__), "certified_until")
     return {r[0]: DeviceKey(r[0], r[1], r[2], r[3], r[4], r[5], r[5] is not None and
-                            certification_valid(bool(r[6]), until(r[7]) if until else r[7],
-                                                today))
+                            certification_valid(bool(r[6]), until(r[7]), today))
             for r in rows}
 
 
@@ -222,8 +221,8 @@ def signature_valid_under(session: Session, uploads: list[tuple[str, dict[str, A
     out: list[str | None] = []
     for device_id, document, signature in uploads:
         device = devices.get(device_id)
-        valid = device is not None and signature_valid(device.public_key, document, signature)
-        out.append(device.public_key if valid and device is not None else None)
+        out.append(device.public_key if device is not None and
+                   signature_valid(device.public_key, document, signature) else None)
     return out
 
 

@@ -65,7 +65,7 @@ def election_checks(session: Session, election_id: int) -> tuple[ControlCheck, .
     if not rows:
         return DEFAULT_CHECKS
     read = reader(raw, cast(Table, ResultSettings.__table__), "checks")
-    stored = read(rows[0][0]) if read else rows[0][0]
+    stored = read(rows[0][0])
     return _parse_checks(json.dumps(stored, sort_keys=True))
 
 
@@ -245,15 +245,13 @@ _LATEST_SELECT = ("SELECT id, contest_id, station_code, source, region_code, tec
                   "votes, content_hash, version, status FROM protocols WHERE ")
 
 
-def _as_latest(raw: Raw, r: tuple[Any, ...]) -> Latest:
-    table = cast(Table, Protocol.__table__)
-    lines, votes = r[6], r[7]
-    read = reader(raw, table, "lines")
-    if read is not None:
-        lines, votes = read(lines), read(votes)
-    return Latest({"id": r[0], "contest_id": r[1], "source": r[3], "region_code": r[4],
-                   "tec_code": r[5], "lines": lines, "votes": votes, "version": r[9],
-                   "status": r[10]}, r[8], r[9], r[10])
+def _latest_rows(raw: Raw, rows: list[tuple[Any, ...]]) -> dict[Key, Latest]:
+    """Rows of ``_LATEST_SELECT`` as the latest versions of their keys."""
+    figures = reader(raw, cast(Table, Protocol.__table__), "lines")  # lines and votes alike
+    return {(r[1], r[2], r[3]): Latest(
+        {"id": r[0], "contest_id": r[1], "source": r[3], "region_code": r[4],
+         "tec_code": r[5], "lines": figures(r[6]), "votes": figures(r[7]), "version": r[9],
+         "status": r[10]}, r[8], r[9], r[10]) for r in rows}
 
 
 def _one_latest(session: Session, key: Key) -> Latest | None:
@@ -261,7 +259,7 @@ def _one_latest(session: Session, key: Key) -> Latest | None:
     lock = " FOR UPDATE" if raw.postgres else ""
     rows = raw.execute(_LATEST_SELECT + "contest_id = ? AND station_code = ? AND source = ? "
                        "ORDER BY version DESC LIMIT 1" + lock, key)
-    return _as_latest(raw, rows[0]) if rows else None
+    return _latest_rows(raw, rows).get(key)
 
 
 def _latest_for(session: Session, keys: list[Key]) -> dict[Key, Latest]:
@@ -273,15 +271,14 @@ def _latest_for(session: Session, keys: list[Key]) -> dict[Key, Latest]:
     live, live_args = raw.in_list("status", list(LIVE))
     rows = raw.execute(f"{_LATEST_SELECT}{contests} AND {stations} AND {live}",
                        contest_args + station_args + live_args)
-    wanted = set(keys)
-    return {key: _as_latest(raw, r) for r in rows if (key := (r[1], r[2], r[3])) in wanted}
+    found = _latest_rows(raw, rows)
+    return {key: found[key] for key in keys if key in found}
 
 
 def _all_latest(session: Session) -> dict[Key, Latest | None]:
     raw = Raw(session)
     live, live_args = raw.in_list("status", list(LIVE))
-    return {(r[1], r[2], r[3]): _as_latest(raw, r)
-            for r in raw.execute(_LATEST_SELECT + live, live_args)}
+    return dict(_latest_rows(raw, raw.execute(_LATEST_SELECT + live, live_args)))
 
 
 def hold_keys(session: Session, keys: list[Key]) -> None:

@@ -140,8 +140,10 @@ def _decimal(value: Fraction | None) -> str | None:
     return None if value is None else f"{float(value):.4f}"
 
 
-def _station_rule(contest: ContestOut, election: ElectionOut) -> tuple[Any, ...]:
-    """What decides which stations vote in a contest (besides the stations themselves)."""
+def _station_rule(contest: ContestOut, election: ElectionOut
+                  ) -> tuple[ContestKind, int | None, bool]:
+    """What decides which stations vote in a contest (besides the stations themselves): its
+    kind, its district, and whether the list counts abroad stations."""
     abroad_votes = election.system.list_tier.abroad_votes if election.system.list_tier else True
     return contest.kind, contest.district_id, abroad_votes
 
@@ -149,12 +151,12 @@ def _station_rule(contest: ContestOut, election: ElectionOut) -> tuple[Any, ...]
 def expected_stations(session: Session, contest: ContestOut, election: ElectionOut
                       ) -> Counter[tuple[str, str]]:
     """How many stations vote in the contest, per (level, unit)."""
-    abroad_votes = election.system.list_tier.abroad_votes if election.system.list_tier else True
-    if contest.kind is ContestKind.SINGLE_MEMBER_DISTRICT:
-        rows = geography.station_counts(session, district_id=contest.district_id)
+    kind, district_id, abroad_votes = _station_rule(contest, election)
+    if kind is ContestKind.SINGLE_MEMBER_DISTRICT:
+        rows = geography.station_counts(session, district_id=district_id)
     else:
         rows = geography.station_counts(
-            session, include_abroad=abroad_votes or contest.kind is not ContestKind.NATIONAL_LIST)
+            session, include_abroad=abroad_votes or kind is not ContestKind.NATIONAL_LIST)
     counts: Counter[tuple[str, str]] = Counter()
     for region, tec, n in rows:
         counts[("contest", "*")] += n
