@@ -46,6 +46,20 @@ def statements(session):
     counter.close()
 
 
+def spy(monkeypatch, owner, name, seen=lambda _session, target, *_rest: target):
+    """Wrap ``owner.name`` so that each call is recorded as ``seen(*its arguments)`` (by
+    default its second argument: the contest asked for) and then runs as before."""
+    calls: list[Any] = []
+    real = getattr(owner, name)
+
+    def recorded(*args: Any) -> Any:
+        calls.append(seen(*args))
+        return real(*args)
+
+    monkeypatch.setattr(owner, name, recorded)
+    return calls
+
+
 def _scanner(counting, votes=(400, 300, 200, 50)):
     p = protocol(counting.list_contest, source="scanner", device_id="abb-1001", votes=votes)
     return p.model_copy(update={"signature": sign(counting.scanner_key, p.document())})
@@ -94,10 +108,7 @@ def test_ballot_cache_keeps_set_ballots_only(session, counting, monkeypatch):
     cache = reports.ReportCache()
     first = cache.ballot(session, counting.list_contest)
     assert [c.code for c in first] == ["ala", "ynt", "jan", "against"]
-    calls = []
-    real = candidates.public_ballot
-    monkeypatch.setattr(candidates, "public_ballot",
-                        lambda s, c: calls.append(c) or real(s, c))
+    calls = spy(monkeypatch, candidates, "public_ballot")
     assert cache.ballot(session, counting.list_contest) == first
     assert calls == []
     contest = elections.public_contests(session, counting.election_id)
@@ -110,10 +121,7 @@ def test_contest_facts_are_kept_a_moment_but_totals_never(session, counting, mon
     cache = reports.ReportCache()
     before = reports.public_contest_report(session, counting.list_contest, Source.MANUAL,
                                            cache=cache)
-    reads = []
-    real = elections.public_get_contest
-    monkeypatch.setattr(elections, "public_get_contest",
-                        lambda s, c: reads.append(c) or real(s, c))
+    reads = spy(monkeypatch, elections, "public_get_contest")
     outcome = service.submit_batch(session, [(protocol(counting.list_contest,
                                                        station="1003"), "user:pec")])
     assert not isinstance(outcome[0], Exception)
@@ -136,10 +144,7 @@ def test_station_counts_are_kept_longer_than_the_contest(session, counting, monk
     cache = reports.ReportCache()
     first = reports.public_contest_report(session, counting.list_contest, Source.MANUAL,
                                           cache=cache)
-    counted = []
-    real = reports.expected_stations
-    monkeypatch.setattr(reports, "expected_stations",
-                        lambda s, c, e: counted.append(c.id) or real(s, c, e))
+    counted = spy(monkeypatch, reports, "expected_stations", lambda _s, contest, _e: contest.id)
     monkeypatch.setattr(reports, "FACTS_TTL_SECONDS", 0.0)
     again = reports.public_contest_report(session, counting.list_contest, Source.MANUAL,
                                           cache=cache)
@@ -264,10 +269,7 @@ def test_a_prechecked_signature_is_not_verified_again(session, counting, monkeyp
 
     upload = _scanner(counting)
     checks = service.precheck(session, [(upload, None)])
-    calls: list[str] = []
-    real = polling.signature_valid
-    monkeypatch.setattr(polling, "signature_valid",
-                        lambda *a: calls.append("verify") or real(*a))
+    calls = spy(monkeypatch, polling, "signature_valid", lambda *_args: "verify")
     (outcome,) = service.submit_batch(session, [(upload, None)], None, checks)
     assert outcome.status is ProtocolStatus.ACCEPTED
     assert calls == []
